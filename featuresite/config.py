@@ -1,0 +1,106 @@
+"""Stage 1: load site.yaml and the UI strings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import babel
+import yaml
+
+from .errors import Diagnostics, UsageError
+from .model import Language, SiteConfig, TextPair
+from .schema import INVALID, URL_RE, Context, ListOf, validate
+from .schemas import LANGUAGE, SITE, STRINGS
+from .yamlsrc import compose, read_text
+
+
+def _language_codes(root: yaml.Node, path: Path) -> tuple[str, ...]:
+    """The language codes site.yaml declares, read leniently (problems are reported by the full pass)."""
+    if not isinstance(root, yaml.MappingNode):
+        return ()
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "languages":
+            langs = validate(value, ListOf(LANGUAGE), Context(path, Diagnostics()))
+            if langs is not INVALID:
+                return tuple(dict.fromkeys(lang["code"] for lang in langs))
+    return ()
+
+
+def normalise_base_url(url: str) -> str:
+    """The base URL with exactly one trailing slash."""
+    return url.rstrip("/") + "/"
+
+
+def load_config(content_dir: Path, diags: Diagnostics, base_url: str | None = None) -> SiteConfig | None:
+    """Read and validate content/site.yaml; None if it has errors (reported to diags).
+
+    base_url, when given (from --base-url), replaces the one in site.yaml.
+    """
+    if base_url is not None and not URL_RE.match(base_url):
+        raise UsageError(f"--base-url {base_url!r} is not an absolute http(s) URL")
+    path = content_dir / "site.yaml"
+    if not path.is_file():
+        diags.error(path, 1, 1, "site.yaml is missing: every content folder needs one (see docs/content.md)")
+        return None
+    text = read_text(path, diags)
+    root = compose(text, path, diags) if text is not None else None
+    if root is None:
+        return None
+    # The languages are read first: every text pair in site.yaml (and in every
+    # other file) is checked against the codes they declare.
+    codes = _language_codes(root, path)
+    ctx = Context(path, diags, codes)
+    data = validate(root, SITE, ctx)
+    if data is INVALID:
+        return None
+    ok = True
+    seen: set[str] = set()
+    for lang, where in zip(data["languages"], data["languages"].locs):
+        if lang["code"] in seen:
+            diags.error(path, where.line, where.col, f"language '{lang['code']}' is listed twice")
+            ok = False
+        seen.add(lang["code"])
+        try:
+            babel.Locale.parse(lang["locale"])
+        except (ValueError, babel.UnknownLocaleError):
+            at = lang.locs["locale"]
+            diags.error(path, at.line, at.col, f"unknown locale {lang['locale']!r}: use a Babel locale "
+                        "such as zh_Hans_CN or en")
+            ok = False
+    nav = data["navigation"]
+    for page, where in zip(nav, nav.locs):
+        if nav.count(page) > 1:
+            diags.error(path, where.line, where.col, f"'{page}' appears more than once in navigation")
+            ok = False
+    if not ok:
+        return None
+    languages = tuple(
+        Language(code=lang["code"], html_lang=lang["html_lang"], locale=lang["locale"], name=lang["name"],
+                 compact_numbers_from=lang.get("compact_numbers_from"))
+        for lang in data["languages"])
+    return SiteConfig(
+        path=path,
+        title=data["title"],
+        description=data["description"],
+        base_url=normalise_base_url(base_url or data["base_url"]),
+        languages=languages,
+        navigation=tuple(nav),
+        navigation_locs=tuple(nav.locs),
+        editors=data.get("editors"),
+        cname=data.get("cname"),
+    )
+
+
+def load_strings(paths: list[Path], languages: tuple[str, ...], diags: Diagnostics) -> dict[str, TextPair]:
+    """UI strings from each file in turn, later files overriding earlier keys."""
+    strings: dict[str, TextPair] = {}
+    for path in paths:
+        if not path.is_file():
+            continue
+        text = read_text(path, diags)
+        root = compose(text, path, diags) if text is not None else None
+        if root is None:
+            continue
+        data = validate(root, STRINGS, Context(path, diags, languages))
+        if data is not INVALID:
+            strings.update(data)
+    return strings

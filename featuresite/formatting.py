@@ -1,0 +1,48 @@
+"""Numbers, figures and dates written per language, from CLDR data via Babel."""
+from __future__ import annotations
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date, format_skeleton
+from babel.numbers import format_compact_decimal, format_decimal
+
+from .model import Figure, Language, TextPair
+from .schema import PartialDate
+
+NUMBER_PLACEHOLDER = "{n}"
+
+
+def format_number(value: int | float, language: Language) -> str:
+    """A number in the language's style: compact from `compact_numbers_from` up (28.1万), else in full (281,000).
+
+    Compact numbers keep every significant digit the fact sheet gives (no rounding away of data).
+    """
+    limit = language.compact_numbers_from
+    if limit is not None and abs(value) >= limit:
+        locale = Locale.parse(language.locale)
+        style = "long" if "long" in locale.compact_decimal_formats else "short"
+        return format_compact_decimal(value, format_type=style, locale=locale, fraction_digits=6)
+    return format_decimal(value, locale=language.locale)
+
+
+def format_figure(figure: Figure, language: Language, strings: dict[str, TextPair]) -> str:
+    """A figure as prose writes it: number, unit and qualifier, e.g. 超2.62万家 / more than 26,200 companies."""
+    code = language.code
+    text = format_number(figure.value, language)
+    if figure.unit:
+        unit = figure.unit[code]
+        if NUMBER_PLACEHOLDER in unit:
+            text = unit.replace(NUMBER_PLACEHOLDER, text)
+        else:
+            text = strings["figure_unit"][code].replace("{unit}", unit).replace(NUMBER_PLACEHOLDER, text)
+    if figure.approx != "exact":
+        text = strings[f"figure_{figure.approx}"][code].replace(NUMBER_PLACEHOLDER, text)
+    return text
+
+
+def format_date(date: PartialDate, language: Language) -> str:
+    """A full or partial date in the language's long style: 2025年5月28日 / May 28, 2025; 2025年5月 / May 2025."""
+    value = date.as_date()
+    if date.precision == "day":
+        return babel_format_date(value, "long", locale=language.locale)
+    skeleton = "yMMMM" if date.precision == "month" else "y"
+    return format_skeleton(skeleton, value, locale=language.locale)

@@ -1,0 +1,145 @@
+"""Stage 4: link the parsed content: pair translations, resolve references, list pages, find collisions."""
+from __future__ import annotations
+
+from .errors import Diagnostics
+from .model import Article, Page, Site
+from .parse import Parsed
+
+# Which fact sheet defines each kind of reference target: when that sheet
+# itself failed to load, references into it are not reported again.
+_TARGET_SHEET = {
+    "source": "sources",
+    "figure": "figures",
+    "platform": "platforms",
+    "platform category": "platforms",
+    "event category": "timeline",
+}
+
+_NAV_SHEET = {"timeline": "timeline", "ranking": "ranking", "platforms": "platforms"}
+
+
+def _known_ids(site: Site) -> dict[str, set[str]]:
+    return {
+        "source": set(site.sources),
+        "figure": set(site.figures),
+        "platform": {p.slug for p in site.platforms.platforms} if site.platforms else set(),
+        "platform category": {c.id for c in site.platforms.categories} if site.platforms else set(),
+        "event category": {c.id for c in site.timeline.categories} if site.timeline else set(),
+        "article": set(site.articles),
+    }
+
+
+def pair_translations(articles: list[Article], languages: tuple[str, ...],
+                      diags: Diagnostics) -> dict[str, dict[str, Article]]:
+    """Group article versions by slug; check that translations agree on date and sources."""
+    by_slug: dict[str, dict[str, Article]] = {}
+    for article in articles:
+        by_slug.setdefault(article.slug, {})[article.lang] = article
+    for slug in sorted(by_slug):
+        versions = by_slug[slug]
+        first = next(versions[lang] for lang in languages if lang in versions)
+        for lang in languages:
+            if lang not in versions:
+                diags.warning(first.path, 1, 1, f"missing translation: no '{lang}' version of article '{slug}' "
+                              f"(write articles/{slug}.{lang}.md); its {lang} page shows the "
+                              f"{first.lang} text for now")
+                continue
+            other = versions[lang]
+            if other is first:
+                continue
+            if other.date != first.date:
+                diags.error(other.path, 1, 1, f"date {other.date.iso} differs from the {first.lang} version's "
+                            f"date {first.date.iso}: translations share one date")
+            if set(other.sources) != set(first.sources):
+                diags.error(other.path, 1, 1, f"sources [{', '.join(other.sources)}] differ from the "
+                            f"{first.lang} version's [{', '.join(first.sources)}]: translations cite the same sources")
+    return by_slug
+
+
+def resolve_references(site: Site, parsed: Parsed, failed_sheets: set[str], article_slugs_on_disk: set[str],
+                       diags: Diagnostics) -> None:
+    """Report every reference to an id that is not defined."""
+    known = _known_ids(site)
+    known["article"] |= article_slugs_on_disk  # an article that failed to parse is already reported
+    for ref in parsed.references:
+        if ref.target in known[ref.kind] or _TARGET_SHEET.get(ref.kind) in failed_sheets:
+            continue
+        sheet = _TARGET_SHEET.get(ref.kind)
+        where = f"data/{sheet}.yaml" if sheet else "articles/"
+        diags.error(ref.loc.path, ref.loc.line, ref.loc.col, f"unknown {ref.kind} '{ref.target}' "
+                    f"(not defined in {where})")
+
+
+def check_navigation(site: Site, failed_sheets: set[str], diags: Diagnostics) -> None:
+    """Every page named in navigation must exist."""
+    present = {"timeline": site.timeline, "ranking": site.ranking, "platforms": site.platforms}
+    for name, where in zip(site.config.navigation, site.config.navigation_locs):
+        sheet = _NAV_SHEET.get(name)
+        if sheet and present[name] is None and sheet not in failed_sheets:
+            diags.error(where.path, where.line, where.col,
+                        f"navigation names '{name}' but there is no data/{sheet}.yaml")
+
+
+def list_pages(site: Site) -> list[Page]:
+    """Every output page, in a fixed order."""
+    pages = [Page("landing")]
+    for lang in site.language_codes:
+        pages.append(Page("home", lang))
+        pages.extend(Page("article", lang, slug) for slug in site.article_order())
+        if site.timeline:
+            pages.append(Page("timeline", lang))
+        if site.ranking:
+            pages.append(Page("ranking", lang))
+        if site.platforms:
+            pages.append(Page("platforms", lang))
+            pages.extend(Page("platform", lang, p.slug) for p in site.platforms.platforms)
+        pages.append(Page("sources", lang))
+        pages.append(Page("feed", lang))
+    pages += [Page("notfound"), Page("sitemap"), Page("robots"), Page("nojekyll")]
+    if site.config.cname:
+        pages.append(Page("cname"))
+    return pages
+
+
+def check_collisions(pages: list[Page], diags: Diagnostics, config_path) -> None:
+    """Two pages may never claim one output file."""
+    claimed: dict[str, Page] = {}
+    for page in pages:
+        if page.output_path in claimed:
+            diags.error(config_path, 1, 1, f"two pages claim {page.output_path}: "
+                        f"{claimed[page.output_path]} and {page}")
+        claimed[page.output_path] = page
+
+
+def link_back_references(site: Site) -> None:
+    """Fill the Site's reverse indexes: what cites each source, which events name each platform or article."""
+    cited: dict[str, list[tuple[str, str]]] = {source: [] for source in site.sources}
+
+    def cite(source: str, kind: str, ident: str) -> None:
+        if (kind, ident) not in cited.setdefault(source, []):
+            cited[source].append((kind, ident))
+
+    for slug in site.article_order():
+        for source in site.article_version(slug, site.language_codes[0]).sources:
+            cite(source, "article", slug)
+    for figure in site.figures.values():
+        cite(figure.source, "figure", figure.key)
+    if site.ranking:
+        cite(site.ranking.source, "ranking", "")
+        for edition in site.ranking.editions:
+            cite(edition.source, "ranking", "")
+        for note in site.ranking.method:
+            cite(note.source, "ranking", "")
+    if site.timeline:
+        for event in site.timeline.events:
+            cite(event.source, "event", event.id)
+            for platform in event.platforms:
+                site.events_by_platform.setdefault(platform, []).append(event)
+            for article in event.articles:
+                site.events_by_article.setdefault(article, []).append(event)
+    if site.platforms:
+        for platform in site.platforms.platforms:
+            cite(platform.source, "platform", platform.slug)
+            for fact in platform.facts:
+                cite(fact.source, "platform", platform.slug)
+    site.cited_by = cited

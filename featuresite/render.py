@@ -1,0 +1,237 @@
+"""Stage 5: render pages through the Jinja templates.
+
+Templates get explicit helpers, never a shared mutable context:
+`url_for(page_or_kind, lang)`, `t(key)`, `text(pair)`, `static_url(name)`,
+`fmt_date`, `fmt_number`, `fmt_figure`. StrictUndefined makes any unknown
+name an error that names the template line.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .charts import rank_chart
+from .errors import Diagnostics
+from .formatting import format_date, format_figure, format_number
+from .model import PER_LANGUAGE_KINDS, Article, Language, Page, Site
+from .prose import render_markdown
+
+TEMPLATE_FOR_KIND = {
+    "landing": "landing.html",
+    "home": "home.html",
+    "article": "article.html",
+    "timeline": "timeline.html",
+    "ranking": "ranking.html",
+    "platforms": "platforms.html",
+    "platform": "platform.html",
+    "sources": "sources.html",
+    "notfound": "404.html",
+    "feed": "feed.xml",
+    "sitemap": "sitemap.xml",
+    "robots": "robots.txt",
+}
+"""The template that renders each page kind (.nojekyll and CNAME need none)."""
+
+
+class TemplateProblem(Exception):
+    """A template asked for something that does not exist (unknown UI string, page, ...)."""
+
+
+def _json_ld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json">: `<`, `>` and `&` escaped so no string can end the script."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=None)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """The Jinja environment: strict about undefined names, escaping HTML and XML."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["json_ld"] = _json_ld
+    return env
+
+
+@dataclass(frozen=True)
+class Article_View:  # noqa: N801 (reads as "article view" in templates)
+    """An article as one language's page shows it."""
+
+    version: Article
+    """The text shown: the page's language, or the original when untranslated."""
+    html: str
+    """Its body as HTML."""
+    is_fallback: bool
+    """True when the page's language has no translation yet."""
+    language: Language
+    """The language the text is written in."""
+
+
+class Renderer:
+    """Renders pages of one Site; templates are loaded once, each page depends only on the Site and itself."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.env = make_environment(site.templates_dir)
+        self.static_versions = {
+            name: hashlib.sha256(data).hexdigest()[:10] for name, data in site.static_files.items()}
+
+    # --- helpers exposed to templates -------------------------------------------------
+
+    def url_for(self, target: Page | str, lang: str | None = None, slug: str | None = None, *,
+                current: Page | None = None, absolute: bool = False) -> str:
+        """The URL of a page (a Page or a kind), in `lang` or the current page's language, with the base path."""
+        if isinstance(target, Page):
+            page = target
+            if lang is not None and page.kind in PER_LANGUAGE_KINDS:
+                page = page.in_language(lang)
+        else:
+            kind = target
+            if kind in PER_LANGUAGE_KINDS:
+                lang = lang or (current.lang if current else None) or self.site.language_codes[0]
+            page = Page(kind, lang if kind in PER_LANGUAGE_KINDS else None, slug)
+        self._check_exists(page)
+        base = self.site.config.base_url if absolute else self.site.config.base_path
+        return base + page.url_path
+
+    def _check_exists(self, page: Page) -> None:
+        site = self.site
+        missing = (
+            (page.kind == "article" and page.slug not in site.articles)
+            or (page.kind == "platform" and (not site.platforms or page.slug not in
+                                             {p.slug for p in site.platforms.platforms}))
+            or (page.kind in ("timeline", "ranking", "platforms")
+                and getattr(site, page.kind) is None)
+            or (page.lang is not None and page.lang not in site.language_codes))
+        if missing:
+            raise TemplateProblem(f"url_for: there is no page {page.kind} {page.lang or ''} {page.slug or ''}")
+
+    def x_default_url(self, page: Page) -> str:
+        """The hreflang x-default target: the landing page for homes, else the default-language page."""
+        if page.kind == "home":
+            return self.url_for("landing", absolute=True)
+        return self.url_for(page, self.site.language_codes[0], absolute=True)
+
+    def static_url(self, name: str) -> str:
+        """URL of a file in static/, with a content hash so browsers may cache it forever."""
+        if name not in self.static_versions:
+            raise TemplateProblem(f"static_url: no file static/{name}")
+        return f"{self.site.config.base_path}static/{name}?v={self.static_versions[name]}"
+
+    def string(self, key: str, lang: str) -> str:
+        """The UI string `key` in a language."""
+        if key not in self.site.strings:
+            raise TemplateProblem(f"unknown UI string '{key}': add it to strings.yaml")
+        return self.site.strings[key][lang]
+
+    def article_view(self, slug: str, lang: str) -> Article_View:
+        """The article as the `lang` page shows it, with its body rendered."""
+        version = self.site.article_version(slug, lang)
+        language = self.site.config.language(version.lang)
+        html = render_markdown(version.body, self.site.figures, language, self.site.strings)
+        return Article_View(version, html, version.lang != lang, language)
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def context(self, page: Page) -> dict[str, Any]:
+        """The names a page's template sees (a new dict per page; nothing is shared between pages)."""
+        site = self.site
+        code = page.lang or site.language_codes[0]
+        language = site.config.language(code)
+
+        def t(key: str, lang: str | None = None, **values: Any) -> str:
+            text = self.string(key, lang or code)
+            for name, value in values.items():
+                text = text.replace("{" + name + "}", str(value))
+            return text
+
+        def url_for(target: Page | str, lang: str | None = None, slug: str | None = None,
+                    absolute: bool = False) -> str:
+            return self.url_for(target, lang, slug, current=page, absolute=absolute)
+
+        ctx: dict[str, Any] = {
+            "site": site,
+            "config": site.config,
+            "page": page,
+            "lang": language,
+            "languages": site.config.languages,
+            "t": t,
+            "text": lambda pair, lang=None: pair[lang or code],
+            "url_for": url_for,
+            "static_url": self.static_url,
+            "fmt_number": lambda value, lang=None: format_number(value, site.config.language(lang or code)),
+            "fmt_date": lambda date, lang=None: format_date(date, site.config.language(lang or code)),
+            "fmt_figure": lambda figure, lang=None: format_figure(
+                figure, site.config.language(lang or code), site.strings),
+            "x_default_url": self.x_default_url,
+            "source_number": lambda source_id: list(site.sources).index(source_id) + 1,
+        }
+        if page.kind == "article":
+            ctx["article"] = self.article_view(page.slug, code)
+        if page.kind == "platform":
+            ctx["platform"] = next(p for p in site.platforms.platforms if p.slug == page.slug)
+        if page.kind == "ranking":
+            ctx["chart"] = rank_chart(site.ranking)
+        return ctx
+
+    def render(self, page: Page) -> bytes:
+        """The page's bytes."""
+        if page.kind == "nojekyll":
+            return b""
+        if page.kind == "cname":
+            return (self.site.config.cname + "\n").encode()
+        template = self.env.get_template(TEMPLATE_FOR_KIND[page.kind])
+        return template.render(self.context(page)).encode("utf-8")
+
+
+def _template_location(exc: BaseException, templates_dir: Path) -> tuple[Path, int]:
+    """The innermost template file and line in the exception's traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Path(exc.filename), exc.lineno or 1
+    root = str(templates_dir.resolve())
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and str(Path(frame.filename).resolve()).startswith(root):
+            return Path(frame.filename), frame.lineno or 1
+    return templates_dir, 1
+
+
+def check_templates(site: Site, diags: Diagnostics) -> None:
+    """Compile every template once, so syntax errors are reported even for unused ones."""
+    env = make_environment(site.templates_dir)
+    for name in sorted(env.list_templates()):
+        if name.endswith((".html", ".xml", ".txt")):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                path, line = _template_location(exc, site.templates_dir)
+                diags.error(path, line, 1, f"template syntax error: {exc.message}")
+
+
+def render_pages(site: Site, pages: list[Page], diags: Diagnostics) -> dict[str, bytes]:
+    """Render the pages; a template error is reported at its template line, once per distinct problem."""
+    renderer = Renderer(site)
+    output: dict[str, bytes] = {}
+    reported: set[tuple[Path, int, str]] = set()
+    for page in pages:
+        try:
+            output[page.output_path] = renderer.render(page)
+        except (jinja2.TemplateError, TemplateProblem, LookupError, TypeError, ValueError,
+                AttributeError) as exc:
+            path, line = _template_location(exc, site.templates_dir)
+            message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+            if (path, line, message) not in reported:  # the same fault on every page is reported once
+                reported.add((path, line, message))
+                diags.error(path, line, 1, f"template error: {message} (while rendering {page.output_path})")
+    return output
