@@ -29,9 +29,13 @@ def _known_ids(site: Site) -> dict[str, set[str]]:
     }
 
 
-def pair_translations(articles: list[Article], languages: tuple[str, ...],
+def pair_translations(articles: list[Article], languages: tuple[str, ...], on_disk: set[tuple[str, str]],
                       diags: Diagnostics) -> dict[str, dict[str, Article]]:
-    """Group article versions by slug; check that translations agree on date and sources."""
+    """Group article versions by slug; check that translations agree on date and sources.
+
+    on_disk: (slug, lang) of every article file found, so that a version that
+    failed to parse (already reported) is not also called a missing translation.
+    """
     by_slug: dict[str, dict[str, Article]] = {}
     for article in articles:
         by_slug.setdefault(article.slug, {})[article.lang] = article
@@ -40,6 +44,8 @@ def pair_translations(articles: list[Article], languages: tuple[str, ...],
         first = next(versions[lang] for lang in languages if lang in versions)
         for lang in languages:
             if lang not in versions:
+                if (slug, lang) in on_disk:
+                    continue
                 diags.warning(first.path, 1, 1, f"missing translation: no '{lang}' version of article '{slug}' "
                               f"(write articles/{slug}.{lang}.md); its {lang} page shows the "
                               f"{first.lang} text for now")

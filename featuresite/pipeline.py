@@ -83,7 +83,8 @@ def load_site(options: Options, diags: Diagnostics) -> Site | None:
     site = Site(
         config=config, content_dir=content_dir, templates_dir=options.templates_dir,
         static_dir=options.static_dir, strings=strings,
-        articles=link.pair_translations(parsed.articles, languages, diags),
+        articles=link.pair_translations(parsed.articles, languages,
+                                         {(f.slug, f.lang) for f in files.articles}, diags),
         sources=parsed.sources, figures=parsed.figures, timeline=parsed.timeline, ranking=parsed.ranking,
         platforms=parsed.platforms, static_files=_read_static(options.static_dir))
     link.resolve_references(site, parsed, failed_sheets, {f.slug for f in files.articles}, diags)

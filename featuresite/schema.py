@@ -9,6 +9,7 @@ its values was written), a ListOf a `Seq` (a list that does the same).
 from __future__ import annotations
 
 import datetime
+import decimal
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -201,24 +202,31 @@ class Int(Type):
 
 
 class Number(Type):
-    """A number, whole or decimal."""
+    """A number, whole or decimal; decimals are kept exact (Decimal), so 117.87 stays 117.87."""
 
     name = "a number"
+    _PLAIN_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?$")
 
     def check(self, node, ctx):
         if not self._scalar(node, ctx):
             return INVALID
-        loader = yaml.SafeLoader("")
+        # PyYAML reads 117.87e8 (exponent without sign) as text; a plain scalar
+        # that looks like a number is a number to an editor, so accept it.
+        plain_number = node.style is None and self._PLAIN_NUMBER.match(node.value)
+        if node.tag not in (INT_TAG, FLOAT_TAG) and not plain_number:
+            ctx.error(node, f"expected a number, found {_describe(node)}")
+            return INVALID
         if node.tag == INT_TAG:
-            return loader.construct_yaml_int(node)
-        if node.tag == FLOAT_TAG:
-            value = loader.construct_yaml_float(node)
-            if value != value or value in (float("inf"), float("-inf")):
-                ctx.error(node, "expected a finite number")
-                return INVALID
-            return int(value) if value.is_integer() else value
-        ctx.error(node, f"expected a number, found {_describe(node)}")
-        return INVALID
+            return yaml.SafeLoader("").construct_yaml_int(node)
+        try:
+            value = decimal.Decimal(node.value.replace("_", ""))
+        except decimal.InvalidOperation:
+            ctx.error(node, f"expected a finite number, found {node.value!r}")
+            return INVALID
+        if not value.is_finite():
+            ctx.error(node, "expected a finite number")
+            return INVALID
+        return int(value) if value == value.to_integral_value() else value
 
 
 class Bool(Type):
