@@ -23,6 +23,7 @@ from .yamlsrc import loc as node_loc
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -314,12 +315,14 @@ class Field:
 
 @dataclass
 class Record(Type):
-    """A mapping with known keys; any other key is an error."""
+    """A mapping with known keys (any other key is an error), or with free keys when `any_key` is set."""
 
     fields: dict[str, Field]
     """The allowed keys."""
     what: str = "key"
     """How to name a key in messages ('key', 'language')."""
+    any_key: Type | None = None
+    """If set, every plain-word key is allowed and its value must be of this type (UI strings)."""
     name: str = field(default="a mapping of keys to values")
 
     def check(self, node, ctx):
@@ -332,8 +335,8 @@ class Record(Type):
         ok = True
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None:
-                ctx.error(key_node, f"a {self.what} must be a plain word")
+            if not key or not KEY_RE.match(key):
+                ctx.error(key_node, f"a {self.what} must be a plain word (letters, digits, _ . -)")
                 ok = False
                 continue
             if key in seen:
@@ -342,7 +345,7 @@ class Record(Type):
                 ok = False
                 continue
             seen[key] = key_node
-            spec = self.fields.get(key)
+            spec = self.fields.get(key) or (Field(self.any_key) if self.any_key else None)
             if spec is None:
                 ctx.error(key_node, self._unknown(key))
                 ok = False
@@ -396,39 +399,6 @@ class ListOf(Type):
             ctx.error(node, f"needs at least {self.min_items} item(s)")
             ok = False
         return Seq(values, ctx.loc(node), locs) if ok else INVALID
-
-
-@dataclass
-class StringMap(Type):
-    """A mapping from free keys (ids) to values of one type: used for UI strings."""
-
-    value: Type
-    """The type of every value."""
-    name: str = "a mapping"
-
-    def check(self, node, ctx):
-        if not isinstance(node, yaml.MappingNode):
-            ctx.error(node, f"expected a mapping (key: value lines), found {_describe(node)}")
-            return INVALID
-        values, locs, seen, ok = {}, {}, {}, True
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if not key or not re.match(r"^[A-Za-z0-9_.-]+$", key):
-                ctx.error(key_node, "a key must be a plain word (letters, digits, _ . -)")
-                ok = False
-                continue
-            if key in seen:
-                ctx.error(key_node, f"duplicate key '{key}' (first written at line {ctx.loc(seen[key]).line})")
-                ok = False
-                continue
-            seen[key] = key_node
-            value = self.value.check(value_node, ctx)
-            if value is INVALID:
-                ok = False
-                continue
-            values[key] = value
-            locs[key] = ctx.loc(value_node)
-        return Rec(values, ctx.loc(node), locs) if ok else INVALID
 
 
 def validate(node: yaml.Node, schema: Type, ctx: Context) -> Any:

@@ -4,7 +4,7 @@ Each schema is a tree of schema types; unknown keys are errors everywhere.
 """
 from __future__ import annotations
 
-from .schema import Bool, Date, Enum, Field, Int, ListOf, Number, Record, Slug, Str, StringMap, Text, Url
+from .schema import Bool, Date, Enum, Field, Int, ListOf, Number, Record, Slug, Str, Text, Url
 
 PAGE_NAMES = ("home", "timeline", "ranking", "platforms", "sources")
 """Pages a site's navigation may list, in no particular order."""
@@ -27,7 +27,7 @@ SITE = Record({
     "cname": Field(Str(), False, "custom domain for GitHub Pages"),
 })
 
-STRINGS = StringMap(Text())
+STRINGS = Record({}, any_key=Text())
 """UI strings: key -> text pair."""
 
 FRONT_MATTER = Record({

@@ -198,3 +198,18 @@ def test_the_shipped_content_builds_strictly(tmp_path, run_cli):
     result = run_cli(["build", "--strict", "--content", PROJECT / "content", "--out", tmp_path / "out"])
     assert result.code == 0, result.err
     assert broken_links(tmp_path / "out", "http://localhost:8000/") == []
+
+
+def test_check_writes_nothing(tmp_path, run_cli):
+    shutil.copytree(FIXTURES / "minimal", tmp_path / "content")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = run_cli(["check"], cwd=tmp_path)
+    assert result.code == 0 and result.out.startswith("checked content: ")
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_default_command_builds_content_into_site(tmp_path, run_cli):
+    shutil.copytree(FIXTURES / "minimal", tmp_path / "content")
+    assert run_cli([], cwd=tmp_path).code == 0
+    assert (tmp_path / "site/zh/index.html").is_file() and (tmp_path / "site/.nojekyll").is_file()
+    assert run_cli(["--strict"], cwd=tmp_path).code == 0  # options alone also mean `build`

@@ -5,14 +5,7 @@ from featuresite.errors import Loc
 from featuresite.formatting import format_date, format_figure, format_number
 from featuresite.model import Figure, Language
 from featuresite.schema import PartialDate
-
-ZH = Language("zh", "zh-CN", "zh_Hans_CN", "中文", 10000)
-EN = Language("en", "en", "en", "English", 1000000)
-STRINGS = {
-    "figure_unit": {"zh": "{n}{unit}", "en": "{n} {unit}"},
-    "figure_over": {"zh": "超{n}", "en": "more than {n}"},
-    "figure_about": {"zh": "约{n}", "en": "about {n}"},
-}
+from languages import EN, STRINGS, ZH
 
 
 @pytest.mark.parametrize("value,zh,en", [

@@ -1,16 +1,9 @@
 """Article Markdown: figure citations, CJK line joining, tables, footnotes, heading ids."""
 from featuresite.errors import Loc
-from featuresite.model import Figure, Language
+from featuresite.model import Figure
 from featuresite.prose import render_markdown
+from languages import EN, STRINGS, ZH
 
-ZH = Language("zh", "zh-CN", "zh_Hans_CN", "中文", 10000)
-EN = Language("en", "en", "en", "English", 1000000)
-STRINGS = {
-    "figure_unit": {"zh": "{n}{unit}", "en": "{n} {unit}"},
-    "figure_over": {"zh": "超{n}", "en": "more than {n}"},
-    "figure_about": {"zh": "约{n}", "en": "about {n}"},
-    "footnote_backlink": {"zh": "返回第%d条注释", "en": "Back to footnote %d"},
-}
 FIGURES = {"talent": Figure("talent", 281000, {"zh": "人", "en": "people"}, {"zh": "人才", "en": "Talent"},
                             None, None, "exact", True, "s", Loc("f", 1, 1))}
 
