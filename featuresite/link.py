@@ -15,7 +15,7 @@ _TARGET_SHEET = {
     "event category": "timeline",
 }
 
-_NAV_SHEET = {"timeline": "timeline", "ranking": "ranking", "platforms": "platforms"}
+_NAV_SHEET = {"timeline": "timeline", "ranking": "ranking", "platforms": "platforms", "glossary": "glossary"}
 
 
 def _known_ids(site: Site) -> dict[str, set[str]]:
@@ -78,7 +78,8 @@ def resolve_references(site: Site, parsed: Parsed, failed_sheets: set[str], arti
 
 def check_navigation(site: Site, failed_sheets: set[str], diags: Diagnostics) -> None:
     """Every page named in navigation must exist."""
-    present = {"timeline": site.timeline, "ranking": site.ranking, "platforms": site.platforms}
+    present = {"timeline": site.timeline, "ranking": site.ranking, "platforms": site.platforms,
+               "glossary": site.glossary}
     for name, where in zip(site.config.navigation, site.config.navigation_locs):
         sheet = _NAV_SHEET.get(name)
         if sheet and present[name] is None and sheet not in failed_sheets:
@@ -99,6 +100,8 @@ def list_pages(site: Site) -> list[Page]:
         if site.platforms:
             pages.append(Page("platforms", lang))
             pages.extend(Page("platform", lang, p.slug) for p in site.platforms.platforms)
+        if site.glossary:
+            pages.append(Page("glossary", lang))
         pages.append(Page("sources", lang))
         pages.append(Page("feed", lang))
     pages += [Page("notfound"), Page("sitemap"), Page("robots"), Page("nojekyll")]

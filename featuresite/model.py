@@ -261,6 +261,16 @@ class Platforms:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A proper name and its fixed form in every language."""
+
+    name: TextPair
+    """The name per language."""
+    note: TextPair | None
+    """What it is."""
+
+
+@dataclass(frozen=True)
 class Article:
     """One language version of an article."""
 
@@ -314,6 +324,7 @@ _ROUTES: dict[str, tuple[str, str]] = {
     "ranking": ("{lang}/ranking/", "{lang}/ranking/index.html"),
     "platforms": ("{lang}/platforms/", "{lang}/platforms/index.html"),
     "platform": ("{lang}/platforms/{slug}/", "{lang}/platforms/{slug}/index.html"),
+    "glossary": ("{lang}/glossary/", "{lang}/glossary/index.html"),
     "sources": ("{lang}/sources/", "{lang}/sources/index.html"),
     "feed": ("{lang}/feed.xml", "{lang}/feed.xml"),
     "notfound": ("404.html", "404.html"),
@@ -324,11 +335,11 @@ _ROUTES: dict[str, tuple[str, str]] = {
 }
 
 HTML_KINDS = frozenset({"landing", "home", "article", "timeline", "ranking", "platforms", "platform",
-                        "sources", "notfound"})
+                        "glossary", "sources", "notfound"})
 """Page kinds that are HTML pages."""
 
 PER_LANGUAGE_KINDS = frozenset({"home", "article", "timeline", "ranking", "platforms", "platform",
-                                "sources", "feed"})
+                                "glossary", "sources", "feed"})
 """Page kinds that exist once per language."""
 
 
@@ -404,6 +415,8 @@ class Site:
     """The ranking sheet, if any."""
     platforms: Platforms | None
     """The platforms sheet, if any."""
+    glossary: tuple[Term, ...] | None = None
+    """The glossary of proper names, if any."""
     static_files: dict[str, bytes] = field(default_factory=dict)
     """Files of the static folder by path relative to it (POSIX), copied to static/."""
     pages: list[Page] = field(default_factory=list)

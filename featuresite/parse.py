@@ -13,7 +13,7 @@ from typing import Any
 from .discover import ArticleFile
 from .errors import Diagnostics, Loc
 from .model import (Article, Category, Edition, Event, Fact, Figure, Note, Platform, Platforms, Ranking,
-                    Reference, Source, Timeline)
+                    Reference, Source, Term, Timeline)
 from .schema import INVALID, SLUG_RE, Context, Rec, Seq, validate
 from .schemas import DATA_SHEETS, FRONT_MATTER
 from .yamlsrc import compose, read_text, split_front_matter
@@ -38,6 +38,8 @@ class Parsed:
     """The ranking sheet."""
     platforms: Platforms | None = None
     """The platforms sheet."""
+    glossary: tuple[Term, ...] | None = None
+    """The glossary sheet."""
     references: list[Reference] = field(default_factory=list)
     """Every cross-reference, to be resolved by the link stage."""
     defined_at: dict[tuple[str, str], Loc] = field(default_factory=dict)
@@ -190,12 +192,24 @@ def _platforms(data: Rec, parsed: Parsed, diags: Diagnostics) -> None:
     parsed.platforms = Platforms(categories, tuple(platforms))
 
 
+def _glossary(data: Rec, parsed: Parsed, diags: Diagnostics) -> None:
+    terms = []
+    for item in data["terms"]:
+        # The first language's name identifies a term: it must be unique.
+        first_lang = next(iter(item["name"]))
+        where = item.locs["name"]
+        if _define(parsed, "glossary term", item["name"][first_lang], where, diags):
+            terms.append(Term(item["name"], item.get("note")))
+    parsed.glossary = tuple(terms)
+
+
 _SHEET_READERS = {
     "sources": _sources,
     "figures": _figures,
     "timeline": _timeline,
     "ranking": _ranking,
     "platforms": _platforms,
+    "glossary": _glossary,
 }
 
 

@@ -86,7 +86,7 @@ def load_site(options: Options, diags: Diagnostics) -> Site | None:
         articles=link.pair_translations(parsed.articles, languages,
                                          {(f.slug, f.lang) for f in files.articles}, diags),
         sources=parsed.sources, figures=parsed.figures, timeline=parsed.timeline, ranking=parsed.ranking,
-        platforms=parsed.platforms, static_files=_read_static(options.static_dir))
+        platforms=parsed.platforms, glossary=parsed.glossary, static_files=_read_static(options.static_dir))
     link.resolve_references(site, parsed, failed_sheets, {f.slug for f in files.articles}, diags)
     link.check_navigation(site, failed_sheets, diags)
     site.pages = link.list_pages(site)

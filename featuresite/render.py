@@ -31,6 +31,7 @@ TEMPLATE_FOR_KIND = {
     "ranking": "ranking.html",
     "platforms": "platforms.html",
     "platform": "platform.html",
+    "glossary": "glossary.html",
     "sources": "sources.html",
     "notfound": "404.html",
     "feed": "feed.xml",
@@ -112,7 +113,7 @@ class Renderer:
             (page.kind == "article" and page.slug not in site.articles)
             or (page.kind == "platform" and (not site.platforms or page.slug not in
                                              {p.slug for p in site.platforms.platforms}))
-            or (page.kind in ("timeline", "ranking", "platforms")
+            or (page.kind in ("timeline", "ranking", "platforms", "glossary")
                 and getattr(site, page.kind) is None)
             or (page.lang is not None and page.lang not in site.language_codes))
         if missing:

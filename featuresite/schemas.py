@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .schema import Bool, Date, Enum, Field, Int, ListOf, Number, Record, Slug, Str, Text, Url
 
-PAGE_NAMES = ("home", "timeline", "ranking", "platforms", "sources")
+PAGE_NAMES = ("home", "timeline", "ranking", "platforms", "glossary", "sources")
 """Pages a site's navigation may list, in no particular order."""
 
 LANGUAGE = Record({
@@ -114,11 +114,19 @@ PLATFORMS = Record({
     })), True),
 })
 
+GLOSSARY = Record({
+    "terms": Field(ListOf(Record({
+        "name": Field(Text(), True, "the proper name in every language"),
+        "note": Field(Text(), False, "what it is"),
+    }), min_items=1), True),
+})
+
 DATA_SHEETS = {
     "sources": SOURCES,
     "figures": FIGURES,
     "timeline": TIMELINE,
     "ranking": RANKING,
     "platforms": PLATFORMS,
+    "glossary": GLOSSARY,
 }
 """Fact sheets by file name (data/<name>.yaml); only sources is required."""

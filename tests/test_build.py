@@ -35,6 +35,7 @@ def site(built):
 PAGES = ["{l}/index.html", "{l}/articles/harbour-opens/index.html", "{l}/articles/ranking-climb/index.html",
          "{l}/articles/zh-only-note/index.html", "{l}/timeline/index.html", "{l}/ranking/index.html",
          "{l}/platforms/index.html", "{l}/platforms/tidal-lab/index.html", "{l}/sources/index.html",
+         "{l}/glossary/index.html",
          "{l}/feed.xml"]
 
 
@@ -213,3 +214,10 @@ def test_default_command_builds_content_into_site(tmp_path, run_cli):
     assert run_cli([], cwd=tmp_path).code == 0
     assert (tmp_path / "site/zh/index.html").is_file() and (tmp_path / "site/.nojekyll").is_file()
     assert run_cli(["--strict"], cwd=tmp_path).code == 0  # options alone also mean `build`
+
+
+def test_glossary_shows_each_name_in_every_language_marked_with_its_language(site):
+    html = (site / "en/glossary/index.html").read_text()
+    assert '<th scope="row" lang="zh-CN">潮汐动力学实验室</th>' in html
+    assert '<td lang="en">Tidal Dynamics Laboratory</td>' in html
+    assert "&lt;i&gt;Greyrock&lt;/i&gt;" in html and "<i>Greyrock</i>" not in html

@@ -15,6 +15,7 @@ CASES = [
     ("platforms", "en", None, "en/platforms/", "en/platforms/index.html"),
     ("platform", "zh", "songshan-lab", "zh/platforms/songshan-lab/", "zh/platforms/songshan-lab/index.html"),
     ("sources", "en", None, "en/sources/", "en/sources/index.html"),
+    ("glossary", "zh", None, "zh/glossary/", "zh/glossary/index.html"),
     ("feed", "zh", None, "zh/feed.xml", "zh/feed.xml"),
     ("notfound", None, None, "404.html", "404.html"),
     ("sitemap", None, None, "sitemap.xml", "sitemap.xml"),
