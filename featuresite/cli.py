@@ -9,7 +9,7 @@ from . import __version__
 from .errors import ContentErrors, Diagnostics, UsageError, display_path
 from .pipeline import Options, build, check
 
-COMMANDS = ("build", "check")
+COMMANDS = ("build", "check", "serve", "status", "new")
 
 DESCRIPTION = """\
 Build a bilingual news-feature microsite from a content folder
@@ -18,6 +18,9 @@ Build a bilingual news-feature microsite from a content folder
   python build.py                      build content/ into site/
   python build.py build --base-url https://example.org/feature/
   python build.py check                validate everything, write nothing
+  python build.py serve                live preview on http://127.0.0.1:8000/
+  python build.py status               which articles are translated, which are out of date
+  python build.py new article SLUG     start a new article in every language
 
 Exit status: 0 ok, 1 content errors (printed as path:line:col: error: message),
 2 usage errors.
@@ -47,6 +50,29 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd = commands.add_parser("check", help="validate everything and write nothing",
                                     description="Validate all content and templates; write nothing.")
     common(check_cmd)
+    serve_cmd = commands.add_parser(
+        "serve", help="live preview: build, serve, rebuild and reload the browser on every save",
+        description="Build into memory, serve on HOST:PORT, watch content/, templates/ and static/, "
+                    "rebuild what a change affects and reload open browser tabs. Ctrl-C stops it.")
+    common(serve_cmd)
+    serve_cmd.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a web browser")
+    status_cmd = commands.add_parser(
+        "status", help="translation table: per article, which languages exist and which are out of date",
+        description="Per article: which languages exist, and whether a translation is older than the "
+                    "default-language text (by the front matter's `updated`, else `date`).")
+    status_cmd.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                            help="the content folder (default: content)")
+    new_cmd = commands.add_parser(
+        "new", help="start a new article, platform or event in every language",
+        description="Scaffold a new item with every required field, in every language. "
+                    "Never overwrites: an existing file or id is left as it is.")
+    new_cmd.add_argument("kind", choices=("article", "platform", "event"), help="what to create")
+    new_cmd.add_argument("slug", help="its id: lower-case letters, digits and hyphens, e.g. new-lab")
+    new_cmd.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                         help="the content folder (default: content)")
     return parser
 
 
@@ -58,8 +84,20 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     diags = Diagnostics()
-    options = Options(content_dir=args.content, base_url=getattr(args, "base_url", None), strict=args.strict)
+    options = Options(content_dir=args.content, base_url=getattr(args, "base_url", None),
+                      strict=getattr(args, "strict", False))
     try:
+        if args.command == "serve":
+            from .serve import serve  # imports the web server only when needed
+            if not args.content.is_dir():
+                raise UsageError(f"content folder {args.content} does not exist")
+            return serve(args.content, args.host, args.port, args.open, options)
+        if args.command == "status":
+            from .editing import status
+            return status(options, sys.stdout, diags)
+        if args.command == "new":
+            from .editing import new
+            return new(args.kind, args.slug, options, sys.stdout, diags)
         if args.command == "check":
             count = check(options, diags)
             summary = f"checked {display_path(args.content)}: {count} files would be written"
@@ -72,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     except ContentErrors:
         _report(diags)
         return 1
+    except OSError as exc:
+        if args.command == "serve" and exc.errno in (98, 48):  # address in use (Linux, macOS)
+            print(f"build.py: error: port {args.port} is in use; try --port {args.port + 1}", file=sys.stderr)
+            return 2
+        raise
     _report(diags)
     print(summary)
     return 0

@@ -6,9 +6,9 @@ from pathlib import Path
 import babel
 import yaml
 
-from .errors import Diagnostics, UsageError
+from .errors import Diagnostics
 from .model import Language, SiteConfig, TextPair
-from .schema import INVALID, URL_RE, Context, ListOf, validate
+from .schema import INVALID, Context, ListOf, validate
 from .schemas import LANGUAGE, SITE, STRINGS
 from .yamlsrc import compose, read_text
 
@@ -35,8 +35,6 @@ def load_config(content_dir: Path, diags: Diagnostics, base_url: str | None = No
 
     base_url, when given (from --base-url), replaces the one in site.yaml.
     """
-    if base_url is not None and not URL_RE.match(base_url):
-        raise UsageError(f"--base-url {base_url!r} is not an absolute http(s) URL")
     path = content_dir / "site.yaml"
     if not path.is_file():
         diags.error(path, 1, 1, "site.yaml is missing: every content folder needs one (see docs/content.md)")
@@ -90,17 +88,11 @@ def load_config(content_dir: Path, diags: Diagnostics, base_url: str | None = No
     )
 
 
-def load_strings(paths: list[Path], languages: tuple[str, ...], diags: Diagnostics) -> dict[str, TextPair]:
-    """UI strings from each file in turn, later files overriding earlier keys."""
-    strings: dict[str, TextPair] = {}
-    for path in paths:
-        if not path.is_file():
-            continue
-        text = read_text(path, diags)
-        root = compose(text, path, diags) if text is not None else None
-        if root is None:
-            continue
-        data = validate(root, STRINGS, Context(path, diags, languages))
-        if data is not INVALID:
-            strings.update(data)
-    return strings
+def load_strings(path: Path, languages: tuple[str, ...], diags: Diagnostics) -> dict[str, TextPair]:
+    """UI strings from one file (templates/strings.yaml or content/strings.yaml); {} if it has errors."""
+    text = read_text(path, diags)
+    root = compose(text, path, diags) if text is not None else None
+    if root is None:
+        return {}
+    data = validate(root, STRINGS, Context(path, diags, languages))
+    return {} if data is INVALID else dict(data)

@@ -1,7 +1,9 @@
 """Stage 3: parse front matter and fact sheets into dataclasses, recording every cross-reference.
 
-References are only recorded here (with where they are written); the link
-stage checks that each one resolves, once everything has been parsed.
+Each file parses on its own into a `Parsed` fragment (so a dev server can keep
+the fragments of unchanged files); `merge` joins them. References are only
+recorded here, with where they are written; the link stage checks that each
+one resolves, once everything has been parsed.
 """
 from __future__ import annotations
 
@@ -61,8 +63,30 @@ def _define(parsed: Parsed, kind: str, ident: str, where: Loc, diags: Diagnostic
     return True
 
 
-def parse_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed, diags: Diagnostics) -> None:
+def merge(fragments: list[Parsed]) -> Parsed:
+    """Join per-file fragments into one; each fragment defines different kinds, so nothing is overwritten."""
+    whole = Parsed()
+    for part in fragments:
+        whole.articles += part.articles
+        whole.sources.update(part.sources)
+        whole.figures.update(part.figures)
+        whole.timeline = part.timeline or whole.timeline
+        whole.ranking = part.ranking or whole.ranking
+        whole.platforms = part.platforms or whole.platforms
+        whole.glossary = part.glossary or whole.glossary
+        whole.references += part.references
+        whole.defined_at.update(part.defined_at)
+    return whole
+
+
+def parse_article(file: ArticleFile, languages: tuple[str, ...], diags: Diagnostics) -> Parsed:
     """Read one article file: front matter (validated) and Markdown body (figure citations recorded)."""
+    parsed = Parsed()
+    _read_article(file, languages, parsed, diags)
+    return parsed
+
+
+def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed, diags: Diagnostics) -> None:
     text = read_text(file.path, diags)
     if text is None:
         return
@@ -213,12 +237,14 @@ _SHEET_READERS = {
 }
 
 
-def parse_sheet(name: str, path: Path, languages: tuple[str, ...], parsed: Parsed, diags: Diagnostics) -> None:
-    """Read one fact sheet (data/<name>.yaml) into the parsed content."""
+def parse_sheet(name: str, path: Path, languages: tuple[str, ...], diags: Diagnostics) -> Parsed:
+    """Read one fact sheet (data/<name>.yaml)."""
+    parsed = Parsed()
     text = read_text(path, diags)
     root = compose(text, path, diags) if text is not None else None
     if root is None:
-        return
+        return parsed
     data: Any = validate(root, DATA_SHEETS[name], Context(path, diags, languages))
     if data is not INVALID:
         _SHEET_READERS[name](data, parsed, diags)
+    return parsed

@@ -83,9 +83,11 @@ class Article_View:  # noqa: N801 (reads as "article view" in templates)
 class Renderer:
     """Renders pages of one Site; templates are loaded once, each page depends only on the Site and itself."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, env: jinja2.Environment | None = None):
         self.site = site
-        self.env = make_environment(site.templates_dir)
+        # A long-running process passes its environment in, so templates are
+        # compiled once; Jinja re-reads a template whose file has changed.
+        self.env = env or make_environment(site.templates_dir)
         self.static_versions = {
             name: hashlib.sha256(data).hexdigest()[:10] for name, data in site.static_files.items()}
 
@@ -208,9 +210,9 @@ def _template_location(exc: BaseException, templates_dir: Path) -> tuple[Path, i
     return templates_dir, 1
 
 
-def check_templates(site: Site, diags: Diagnostics) -> None:
+def check_templates(site: Site, diags: Diagnostics, env: jinja2.Environment | None = None) -> None:
     """Compile every template once, so syntax errors are reported even for unused ones."""
-    env = make_environment(site.templates_dir)
+    env = env or make_environment(site.templates_dir)
     for name in sorted(env.list_templates()):
         if name.endswith((".html", ".xml", ".txt")):
             try:
@@ -220,9 +222,10 @@ def check_templates(site: Site, diags: Diagnostics) -> None:
                 diags.error(path, line, 1, f"template syntax error: {exc.message}")
 
 
-def render_pages(site: Site, pages: list[Page], diags: Diagnostics) -> dict[str, bytes]:
+def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
+                 env: jinja2.Environment | None = None) -> dict[str, bytes]:
     """Render the pages; a template error is reported at its template line, once per distinct problem."""
-    renderer = Renderer(site)
+    renderer = Renderer(site, env)
     output: dict[str, bytes] = {}
     reported: set[tuple[Path, int, str]] = set()
     for page in pages:

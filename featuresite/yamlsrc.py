@@ -51,7 +51,10 @@ def compose(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> 
         if "\\t" in problem or "\t" in problem:
             problem = "tab character in YAML: indent with spaces, not tabs"
         elif exc.context:
-            problem = f"{problem} ({exc.context})"
+            problem = f"{problem} ({exc.context}"
+            if exc.context_mark and mark and exc.context_mark.line != mark.line:
+                problem += f" that starts at line {exc.context_mark.line + 1 + line_offset}"
+            problem += ")"
         diags.error(path, line, col, f"YAML syntax error: {problem}")
         return None
     except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry a position too

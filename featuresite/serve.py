@@ -1,0 +1,267 @@
+"""The live preview: `python build.py serve`.
+
+The site is rendered into memory and served from there (nothing is written to
+disk). A watcher scans content/, templates/ and static/; a burst of saves is
+gathered into one rebuild, which re-renders only the pages the change can
+affect, and then the open browser tabs reload (livereload). A build with
+errors keeps the last good pages in memory but answers every page request
+with the list of errors; fixing the file brings the pages back by itself.
+"""
+from __future__ import annotations
+
+import html
+import ipaddress
+import logging
+import mimetypes
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import jinja2
+from livereload import Server
+from livereload.handlers import LiveReloadHandler
+from livereload.watcher import Watcher
+from tornado import ioloop
+
+from .errors import ContentErrors, Diagnostic, Diagnostics
+from .model import Page, Site
+from .pipeline import Options, ParseCache, render_site
+from .render import make_environment
+
+log = logging.getLogger("featuresite.serve")
+
+POLL_SECONDS = 0.1
+"""How often the watched folders are scanned for changes."""
+QUIET_SECONDS = 0.03
+"""A burst of saves is over when a scan this long after the last one finds nothing new."""
+
+LIST_PAGE_KINDS = frozenset({"home", "feed", "timeline", "sources", "sitemap"})
+"""Pages that show something of every article (title, date, summary or URL): re-rendered on any article change."""
+
+
+def _scan(folders: Iterable[Path]) -> dict[Path, tuple[int, int]]:
+    """(size, mtime in ns) of every visible file below the folders."""
+    found: dict[Path, tuple[int, int]] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*"):
+            if path.name.startswith(".") or any(part.startswith(".") for part in path.relative_to(folder).parts):
+                continue
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # removed while scanning
+            if not path.is_dir():
+                found[path] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@dataclass
+class Preview:
+    """The dev server's state: the last good output, the last build's problems, and what to reuse."""
+
+    options: Options
+    """What to build (base_url is the local server's address)."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The last good output: URL path (no leading slash) -> bytes."""
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Errors of the last build (empty when it succeeded), shown instead of pages."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """Warnings of the last build."""
+    site: Site | None = None
+    """The Site of the last good build."""
+    cache: ParseCache = field(default_factory=ParseCache)
+    """Parsed files kept between builds."""
+    env: jinja2.Environment | None = None
+    """The Jinja environment, kept so templates compile once."""
+    snapshot: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    """The watched files as of the last scan."""
+    last_rebuilt: int = 0
+    """How many pages the last rebuild rendered."""
+
+    def __post_init__(self) -> None:
+        self.env = make_environment(self.options.templates_dir)
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """The folders whose changes trigger a rebuild."""
+        return (self.options.content_dir, self.options.templates_dir, self.options.static_dir)
+
+    def changes(self) -> set[Path]:
+        """Files added, changed or removed since the last scan."""
+        now = _scan(self.folders)
+        changed = {p for p in now.keys() | self.snapshot.keys() if now.get(p) != self.snapshot.get(p)}
+        self.snapshot = now
+        return changed
+
+    def build_all(self) -> None:
+        """Render every page (the first build, and after changes that can affect any page)."""
+        self._build(None)
+
+    def rebuild(self, changed: set[Path]) -> None:
+        """Re-render what the changed files can affect: for article edits, their pages and the lists."""
+        articles_dir = (self.options.content_dir / "articles").resolve()
+        only_articles = changed and all(p.resolve().parent == articles_dir for p in changed)
+        if not only_articles or self.site is None or self.problems:
+            self._build(None)
+            return
+        slugs = {p.name.split(".", 1)[0] for p in changed}
+
+        def affected(site: Site) -> list[Page]:
+            return [page for page in site.pages
+                    if page.kind in LIST_PAGE_KINDS or (page.kind == "article" and page.slug in slugs)]
+        self._build(affected)
+
+    def _build(self, select: Callable[[Site], list[Page]] | None) -> None:
+        diags = Diagnostics()
+        try:
+            site, files = render_site(self.options, diags, self.cache, self.env, select)
+        except ContentErrors:
+            self.problems = diags.sorted()
+            self.warnings = []
+            return
+        if select is None:
+            self.files = files
+        else:
+            # Pages that no longer exist (an article removed) go; the rendered ones replace theirs.
+            current = {page.output_path for page in site.pages} | {f"static/{n}" for n in site.static_files}
+            self.files = {path: data for path, data in self.files.items() if path in current}
+            self.files.update(files)
+        self.site, self.problems, self.warnings = site, [], diags.sorted()
+        self.last_rebuilt = len(files)
+
+    def response(self, url_path: str) -> tuple[str, str, bytes]:
+        """(status, content type, body) for a request path such as '/zh/' or '/static/style.css'."""
+        rel = url_path.lstrip("/")
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        is_page = rel.endswith(".html")
+        if self.problems and (is_page or rel not in self.files):
+            return "500 Content Errors", "text/html; charset=utf-8", error_page(self.problems)
+        if rel not in self.files and f"{rel}/index.html" in self.files:
+            return "301 Moved Permanently", "text/plain", b"/" + rel.encode() + b"/"
+        if rel not in self.files:
+            return "404 Not Found", "text/html; charset=utf-8", self.files.get("404.html", b"<h1>404</h1>")
+        kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/xml", "application/atom+xml", "image/svg+xml"):
+            kind += "; charset=utf-8"
+        return "200 OK", kind, self.files[rel]
+
+    def wsgi(self, environ, start_response):
+        """The WSGI application livereload serves (it adds its script to HTML)."""
+        status, kind, body = self.response(environ.get("PATH_INFO", "/"))
+        headers = [("Content-Type", kind), ("Cache-Control", "no-store")]
+        if status.startswith("301"):
+            headers.append(("Location", body.decode()))
+        start_response(status, headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def error_page(problems: list[Diagnostic]) -> bytes:
+    """A page listing every error; written here, not with the templates, which may be what is broken."""
+    items = "\n".join(f"<li><code>{html.escape(p.format())}</code></li>" for p in problems)
+    count = sum(1 for p in problems if p.severity == "error")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed: {count} error(s)</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; margin: 2rem; color: #1b1b1f; background: #fff6f5; }}
+h1 {{ color: #a4262c; font-size: 1.4rem; }}
+code {{ font: 14px/1.5 ui-monospace, monospace; white-space: pre-wrap; word-break: break-word; }}
+li {{ margin-bottom: 0.5rem; }}
+</style>
+</head>
+<body>
+<main>
+<h1>The site could not be built: {count} error(s)</h1>
+<p>Fix the file named in each line and save; this page turns back into the site by itself.</p>
+<ul class="build-errors">
+{items}
+</ul>
+</main>
+</body>
+</html>
+""".encode("utf-8")
+
+
+class PreviewWatcher(Watcher):
+    """A livereload watcher that rebuilds the preview and reloads browsers only when something changed."""
+
+    def __init__(self, preview: Preview, report: Callable[[str], None]):
+        super().__init__()
+        self.preview = preview
+        self.report = report
+        self.watch(str(preview.options.content_dir))  # a task, so livereload does not watch the working folder
+
+    def start(self, callback) -> bool:
+        """Poll every POLL_SECONDS (livereload's own poller waits 0.8 s)."""
+        ioloop.PeriodicCallback(callback, POLL_SECONDS * 1000).start()
+        return True
+
+    def examine(self):
+        """Gather a burst of changes, rebuild once, and name a changed file so livereload reloads the tabs."""
+        if self._changes:
+            return self._changes.pop()
+        changed = self.preview.changes()
+        if not changed:
+            return None, None
+        while True:  # debounce: wait until the saving stops
+            time.sleep(QUIET_SECONDS)
+            more = self.preview.changes()
+            if not more:
+                break
+            changed |= more
+        started = time.perf_counter()
+        self.preview.rebuild(changed)
+        seconds = time.perf_counter() - started
+        self.report(summary(self.preview, seconds, changed))
+        self.filepath = str(sorted(changed)[0])
+        return self.filepath, None
+
+
+def summary(preview: Preview, seconds: float, changed: set[Path] | None = None) -> str:
+    """One line (and the problems) saying what a build did."""
+    what = f"{len(changed)} file(s) changed: " if changed else ""
+    if preview.problems:
+        lines = [p.format() for p in preview.problems]
+        return "\n".join(lines + [f"{what}build failed with {len(lines)} problem(s); "
+                                   "the browser shows them until they are fixed"])
+    lines = [p.format() for p in preview.warnings]
+    return "\n".join(lines + [f"{what}rendered {preview.last_rebuilt} file(s) in {seconds:.3f} s"])
+
+
+def serve(content_dir: Path, host: str, port: int, open_browser: bool, options: Options) -> int:
+    """Build, serve with live reload, and rebuild on every change until Ctrl-C."""
+    def report(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        report(f"warning: serving on {host}, not on 127.0.0.1: other machines on the network can "
+               "see the preview")
+    url_host = f"[{host}]" if ":" in host else host
+    preview = Preview(Options(content_dir, options.templates_dir, options.static_dir,
+                              base_url=f"http://{url_host}:{port}/", strict=options.strict))
+    preview.changes()  # the first snapshot
+    started = time.perf_counter()
+    preview.build_all()
+    report(summary(preview, time.perf_counter() - started))
+    # livereload skips a reload that comes within 3 s of the previous one;
+    # every rebuild here is a real change the editor wants to see.
+    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
+    server = Server(app=preview.wsgi, watcher=PreviewWatcher(preview, report))
+    logging.getLogger("livereload").setLevel(logging.WARNING)
+    logging.getLogger("tornado.access").setLevel(logging.CRITICAL)  # the error page is a 500, not news
+    report(f"serving on http://{url_host}:{port}/ (Ctrl-C to stop)")
+    server.serve(port=port, host=host, debug=False, open_url_delay=0.5 if open_browser else None)
+    report("stopped")
+    return 0
