@@ -152,3 +152,39 @@ def link_back_references(site: Site) -> None:
             for fact in platform.facts:
                 cite(fact.source, "platform", platform.slug)
     site.cited_by = cited
+
+
+def warn_unused(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
+    """Warnings for content nothing uses: a figure never cited nor featured, a platform nothing links to."""
+    cited = {ref.target for ref in parsed.references if ref.kind == "figure"}
+    for figure in site.figures.values():
+        if figure.key not in cited and not figure.featured:
+            diags.warning(figure.loc.path, figure.loc.line, figure.loc.col,
+                          f"figure '{figure.key}' is not used: cite it in an article as {{{{{figure.key}}}}} "
+                          "or set featured: true")
+    if not site.platforms:
+        return
+    linked = set(site.events_by_platform)
+    bodies = [a.body for versions in site.articles.values() for a in versions.values()]
+    for platform in site.platforms.platforms:
+        mention = f"platforms/{platform.slug}/"
+        if platform.slug not in linked and not any(mention in body for body in bodies):
+            diags.warning(platform.loc.path, platform.loc.line, platform.loc.col,
+                          f"nothing links to platform '{platform.slug}': name it in an event's platforms "
+                          f"or link to it from an article (../../platforms/{platform.slug}/)")
+
+
+def warn_placeholders(site: Site, diags: Diagnostics, placeholder: str = "TODO") -> None:
+    """A warning for each article, platform or event that still holds scaffold placeholder text."""
+    for versions in site.articles.values():
+        for article in versions.values():
+            fields = (article.title, article.summary, article.byline, article.body)
+            if any(placeholder in field for field in fields):
+                diags.warning(article.path, 1, 1, f"placeholder text '{placeholder}' left in this article")
+    items = [(p.loc, (p.name, p.summary, *(f.text for f in p.facts)), f"platform '{p.slug}'")
+             for p in (site.platforms.platforms if site.platforms else ())]
+    items += [(e.loc, (e.title, e.text or {}), f"event '{e.id}'")
+              for e in (site.timeline.events if site.timeline else ())]
+    for loc, pairs, what in items:
+        if any(placeholder in text for pair in pairs for text in pair.values()):
+            diags.warning(loc.path, loc.line, loc.col, f"placeholder text '{placeholder}' left in {what}")

@@ -148,6 +148,8 @@ class Event:
     """Slugs of related articles."""
     source: str
     """Source id."""
+    loc: Loc
+    """Where it is defined."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,8 @@ class Platform:
     """Source id."""
     facts: tuple[Fact, ...]
     """What the sources say of it."""
+    loc: Loc
+    """Where it is defined."""
 
 
 @dataclass(frozen=True)

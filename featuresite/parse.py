@@ -63,6 +63,23 @@ def _define(parsed: Parsed, kind: str, ident: str, where: Loc, diags: Diagnostic
     return True
 
 
+_FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
+_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+
+
+def _prose_lines(body: str, first_line: int):
+    """(line number, text) of the body with code blocks left out and code spans blanked (columns kept):
+    `{{key}}` inside code is shown as written, not cited."""
+    fence = None
+    for number, line in enumerate(body.splitlines(), start=first_line):
+        match = _FENCE_RE.match(line)
+        if match:
+            fence = None if fence == match.group(1) else (fence or match.group(1))
+            continue
+        if fence is None:
+            yield number, _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+
+
 def merge(fragments: list[Parsed]) -> Parsed:
     """Join per-file fragments into one; each fragment defines different kinds, so nothing is overwritten."""
     whole = Parsed()
@@ -99,7 +116,7 @@ def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed,
         return
     meta = validate(root, FRONT_MATTER, Context(file.path, diags, languages, line_offset=offset))
     ok = meta is not INVALID
-    for number, line in enumerate(body.splitlines(), start=body_line):
+    for number, line in _prose_lines(body, body_line):
         for match in FIGURE_CITATION_RE.finditer(line):
             where = Loc(file.path, number, match.start() + 1)
             key = match.group(1)
@@ -113,9 +130,8 @@ def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed,
         return
     if "updated" in meta and meta["updated"] < meta["date"]:
         where = meta.locs["updated"]
-        diags.error(where.path, where.line, where.col,
-                    f"'updated' ({meta['updated'].iso}) is before 'date' ({meta['date'].iso})")
-        return
+        diags.warning(where.path, where.line, where.col,
+                      f"'updated' ({meta['updated'].iso}) is before 'date' ({meta['date'].iso}): is one of them a typo?")
     for source, where in zip(meta["sources"], meta["sources"].locs):
         _ref(parsed, "source", source, where)
     parsed.articles.append(Article(
@@ -173,7 +189,7 @@ def _timeline(data: Rec, parsed: Parsed, diags: Diagnostics) -> None:
         events.append(Event(
             id=item["id"], date=item["date"], category=item["category"], title=item["title"],
             text=item.get("text"), platforms=tuple(item.get("platforms", ())),
-            articles=tuple(item.get("articles", ())), source=_source_ref(parsed, item)))
+            articles=tuple(item.get("articles", ())), source=_source_ref(parsed, item), loc=item.loc))
     # Oldest first; events on the same date keep the order they are written in.
     events.sort(key=lambda event: event.date)
     parsed.timeline = Timeline(categories, tuple(events))
@@ -212,7 +228,7 @@ def _platforms(data: Rec, parsed: Parsed, diags: Diagnostics) -> None:
         facts = tuple(Fact(fact["text"], _source_ref(parsed, fact)) for fact in item.get("facts", ()))
         platforms.append(Platform(
             slug=item["slug"], category=item["category"], name=item["name"], summary=item["summary"],
-            source=_source_ref(parsed, item), facts=facts))
+            source=_source_ref(parsed, item), facts=facts, loc=item.loc))
     parsed.platforms = Platforms(categories, tuple(platforms))
 
 

@@ -135,6 +135,8 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     site.pages = link.list_pages(site)
     link.check_collisions(site.pages, diags, config.path)
     link.link_back_references(site)
+    link.warn_unused(site, parsed, diags)
+    link.warn_placeholders(site, diags)
     return site
 
 

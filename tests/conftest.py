@@ -47,3 +47,14 @@ def copy_fixture(tmp_path):
         shutil.copytree(FIXTURES / name, target)
         return target
     return copy
+
+
+def overlay(fixture: Path, target: Path) -> Path:
+    """The minimal site with the fixture's files (all but expected.txt) laid over it, at target."""
+    shutil.copytree(FIXTURES / "minimal", target)
+    for path in sorted(fixture.rglob("*")):
+        if path.is_file() and path.name != "expected.txt":
+            dest = target / path.relative_to(fixture)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+    return target

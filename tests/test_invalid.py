@@ -10,19 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, PROJECT
+from conftest import FIXTURES, PROJECT, overlay
 
 INVALID = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
-
-
-def overlay(name: Path, target: Path) -> Path:
-    shutil.copytree(FIXTURES / "minimal", target)
-    for path in sorted(name.rglob("*")):
-        if path.is_file() and path.name != "expected.txt":
-            dest = target / path.relative_to(name)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest)
-    return target
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=[p.name for p in INVALID])
