@@ -1,6 +1,7 @@
 """Stage 2: find the content files and classify them (articles by slug and language, fact sheets)."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +48,13 @@ def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics) 
     found.strings = strings if strings.is_file() else None
     articles_dir = content_dir / "articles"
     if articles_dir.is_dir():
-        # Sorted, so that messages and output never depend on the file system's order.
-        for path in sorted(filter(_visible, articles_dir.iterdir())):
-            if path.is_dir():
+        with os.scandir(articles_dir) as scan:
+            # Sorted (by name: cheaper than comparing Paths), so that messages and
+            # output never depend on the file system's order.
+            entries = sorted((e.name, e.is_dir()) for e in scan if not e.name.startswith("."))
+        for name, is_dir in entries:
+            path = articles_dir / name
+            if is_dir:
                 diags.error(path, 1, 1, "articles/ cannot have sub-folders: put articles directly in articles/")
                 continue
             match = ARTICLE_NAME_RE.match(path.name)

@@ -1,6 +1,8 @@
 """Numbers, figures and dates written per language, from CLDR data via Babel."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale
 from babel.dates import format_date as babel_format_date, format_skeleton
 from babel.numbers import format_compact_decimal, format_decimal
@@ -39,6 +41,8 @@ def format_figure(figure: Figure, language: Language, strings: dict[str, TextPai
     return text
 
 
+# Babel's pattern machinery is slow and a site repeats few dates: remember them.
+@lru_cache(maxsize=8192)
 def format_date(date: PartialDate, language: Language) -> str:
     """A full or partial date in the language's long style: 2025年5月28日 / May 28, 2025; 2025年5月 / May 2025."""
     value = date.as_date()

@@ -6,6 +6,7 @@ read: rendering a page depends on the Site and that page alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -161,9 +162,21 @@ class Timeline:
     events: tuple[Event, ...]
     """Events, oldest first."""
 
+    def event(self, event_id: str) -> Event:
+        """The event with this id."""
+        return self._events[event_id]
+
+    @cached_property
+    def _events(self) -> dict[str, Event]:
+        return {e.id: e for e in self.events}
+
     def category(self, category_id: str) -> Category:
         """The category with this id."""
-        return next(c for c in self.categories if c.id == category_id)
+        return self._categories[category_id]
+
+    @cached_property
+    def _categories(self) -> dict[str, Category]:
+        return {c.id: c for c in self.categories}
 
 
 @dataclass(frozen=True)
@@ -253,11 +266,20 @@ class Platforms:
 
     def category(self, category_id: str) -> Category:
         """The category with this id."""
-        return next(c for c in self.categories if c.id == category_id)
+        return self._categories[category_id]
+
+    @cached_property
+    def _categories(self) -> dict[str, Category]:
+        return {c.id: c for c in self.categories}
 
     def get(self, slug: str) -> Platform:
         """The platform with this slug."""
-        return next(p for p in self.platforms if p.slug == slug)
+        return self.by_slug[slug]
+
+    @cached_property
+    def by_slug(self) -> dict[str, Platform]:
+        """Platforms by slug."""
+        return {p.slug: p for p in self.platforms}
 
     def in_category(self, category_id: str) -> list[Platform]:
         """The platforms of one category, in the order written."""
@@ -434,10 +456,15 @@ class Site:
 
     def article_order(self) -> list[str]:
         """Article slugs, newest first (then by slug, so the order never depends on the disk)."""
+        return list(self._article_order)
+
+    @cached_property
+    def _article_order(self) -> tuple[str, ...]:
+        # Computed once: the Site is only read after the link stage.
         def key(slug: str):
             version = next(iter(self.articles[slug].values()))
             return (-version.date.as_date().toordinal(), slug)
-        return sorted(self.articles, key=key)
+        return tuple(sorted(self.articles, key=key))
 
     def article_version(self, slug: str, lang: str) -> Article:
         """The article in this language, or, when untranslated, in the first language it exists in."""
@@ -449,13 +476,17 @@ class Site:
                 return versions[language.code]
         raise KeyError(slug)
 
+    def articles_in(self, lang: str, limit: int | None = None) -> list[str]:
+        """Slugs of the articles written in this language, newest first (at most `limit`)."""
+        return [slug for slug in self._article_order if lang in self.articles[slug]][:limit]
+
     def latest_update(self, lang: str) -> PartialDate | None:
         """The newest `updated` or `date` among articles written in this language (for feeds)."""
         dates = [a.updated or a.date for versions in self.articles.values() for code, a in versions.items()
                  if code == lang]
         return max(dates, default=None)
 
-    @property
+    @cached_property
     def language_codes(self) -> tuple[str, ...]:
         """Language codes, default first."""
         return tuple(lang.code for lang in self.config.languages)

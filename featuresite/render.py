@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .charts import rank_chart
 from .errors import Diagnostics
@@ -88,6 +88,7 @@ class Renderer:
         # A long-running process passes its environment in, so templates are
         # compiled once; Jinja re-reads a template whose file has changed.
         self.env = env or make_environment(site.templates_dir)
+        self._urls: dict[tuple[Page, bool], str] = {}  # every page's URL is computed once
         self.static_versions = {
             name: hashlib.sha256(data).hexdigest()[:10] for name, data in site.static_files.items()}
 
@@ -105,16 +106,18 @@ class Renderer:
             if kind in PER_LANGUAGE_KINDS:
                 lang = lang or (current.lang if current else None) or self.site.language_codes[0]
             page = Page(kind, lang if kind in PER_LANGUAGE_KINDS else None, slug)
-        self._check_exists(page)
-        base = self.site.config.base_url if absolute else self.site.config.base_path
-        return base + page.url_path
+        known = self._urls.get((page, absolute))
+        if known is None:
+            self._check_exists(page)
+            base = self.site.config.base_url if absolute else self.site.config.base_path
+            known = self._urls[(page, absolute)] = base + page.url_path
+        return known
 
     def _check_exists(self, page: Page) -> None:
         site = self.site
         missing = (
             (page.kind == "article" and page.slug not in site.articles)
-            or (page.kind == "platform" and (not site.platforms or page.slug not in
-                                             {p.slug for p in site.platforms.platforms}))
+            or (page.kind == "platform" and (not site.platforms or page.slug not in site.platforms.by_slug))
             or (page.kind in ("timeline", "ranking", "platforms", "glossary")
                 and getattr(site, page.kind) is None)
             or (page.lang is not None and page.lang not in site.language_codes))
@@ -138,6 +141,12 @@ class Renderer:
         if key not in self.site.strings:
             raise TemplateProblem(f"unknown UI string '{key}': add it to strings.yaml")
         return self.site.strings[key][lang]
+
+    def article_link(self, slug: str, lang: str) -> Markup:
+        """A link to an article from a `lang` page, its title marked with its own language if untranslated."""
+        version = self.site.article_version(slug, lang)
+        marked = "" if version.lang == lang else f' lang="{escape(self.site.config.language(version.lang).html_lang)}"'
+        return Markup(f'<a href="{escape(self.url_for("article", lang, slug))}"{marked}>{escape(version.title)}</a>')
 
     def article_view(self, slug: str, lang: str) -> Article_View:
         """The article as the `lang` page shows it, with its body rendered."""
@@ -179,6 +188,14 @@ class Renderer:
             "fmt_figure": lambda figure, lang=None: format_figure(
                 figure, site.config.language(lang or code), site.strings),
             "x_default_url": self.x_default_url,
+            # Plain concatenation of escaped parts: Markup.format is several times slower,
+            # and lists call these hundreds of times.
+            "time_tag": lambda date: Markup(
+                f'<time datetime="{date.iso}">{escape(format_date(date, language))}</time>'),
+            "article_link": lambda slug: self.article_link(slug, code),
+            "platform_link": lambda slug: Markup(
+                f'<a href="{escape(self.url_for("platform", code, slug))}">'
+                f'{escape(site.platforms.get(slug).name[code])}</a>'),
             "source_number": lambda source_id: list(site.sources).index(source_id) + 1,
         }
         if page.kind == "article":

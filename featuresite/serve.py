@@ -13,6 +13,7 @@ import html
 import ipaddress
 import logging
 import mimetypes
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -37,26 +38,35 @@ POLL_SECONDS = 0.1
 QUIET_SECONDS = 0.03
 """A burst of saves is over when a scan this long after the last one finds nothing new."""
 
-LIST_PAGE_KINDS = frozenset({"home", "feed", "timeline", "sources", "sitemap"})
-"""Pages that show something of every article (title, date, summary or URL): re-rendered on any article change."""
 
-
-def _scan(folders: Iterable[Path]) -> dict[Path, tuple[int, int]]:
-    """(size, mtime in ns) of every visible file below the folders."""
-    found: dict[Path, tuple[int, int]] = {}
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob("*"):
-            if path.name.startswith(".") or any(part.startswith(".") for part in path.relative_to(folder).parts):
-                continue
-            try:
-                stat = path.stat()
-            except OSError:
-                continue  # removed while scanning
-            if not path.is_dir():
-                found[path] = (stat.st_size, stat.st_mtime_ns)
+def _scan(folders: Iterable[Path]) -> dict[str, tuple[int, int]]:
+    """(size, mtime in ns) of every visible file below the folders (hidden files and folders skipped)."""
+    found: dict[str, tuple[int, int]] = {}
+    todo = [str(folder) for folder in folders]
+    while todo:
+        try:
+            entries = os.scandir(todo.pop())
+        except OSError:
+            continue  # a folder that does not exist (no static/) or was just removed
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir():
+                        todo.append(entry.path)
+                    else:
+                        stat = entry.stat()
+                        found[entry.path] = (stat.st_size, stat.st_mtime_ns)
+                except OSError:
+                    continue  # removed while scanning
     return found
+
+
+def _listing(site: Site, slug: str) -> dict:
+    """What list pages (home, feeds, timeline, sources) show of an article: everything but its body."""
+    return {lang: (a.title, a.summary, a.date, a.updated, a.byline, a.sources, a.tags, a.credit)
+            for lang, a in site.articles.get(slug, {}).items()}
 
 
 @dataclass
@@ -77,7 +87,7 @@ class Preview:
     """Parsed files kept between builds."""
     env: jinja2.Environment | None = None
     """The Jinja environment, kept so templates compile once."""
-    snapshot: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    snapshot: dict[str, tuple[int, int]] = field(default_factory=dict)
     """The watched files as of the last scan."""
     last_rebuilt: int = 0
     """How many pages the last rebuild rendered."""
@@ -93,7 +103,7 @@ class Preview:
     def changes(self) -> set[Path]:
         """Files added, changed or removed since the last scan."""
         now = _scan(self.folders)
-        changed = {p for p in now.keys() | self.snapshot.keys() if now.get(p) != self.snapshot.get(p)}
+        changed = {Path(p) for p in now.keys() | self.snapshot.keys() if now.get(p) != self.snapshot.get(p)}
         self.snapshot = now
         return changed
 
@@ -109,10 +119,22 @@ class Preview:
             self._build(None)
             return
         slugs = {p.name.split(".", 1)[0] for p in changed}
+        before = self.site
 
         def affected(site: Site) -> list[Page]:
-            return [page for page in site.pages
-                    if page.kind in LIST_PAGE_KINDS or (page.kind == "article" and page.slug in slugs)]
+            # What a page shows of an article decides whether it changes: the article's own pages
+            # always; the lists only when a title, date or other listed field changed; the timeline
+            # only when an event names the article; the sitemap only when pages came or went.
+            pages_changed = site.pages != before.pages
+            listing_changed = pages_changed or any(_listing(site, s) != _listing(before, s) for s in slugs)
+            on_timeline = any(s in site.events_by_article or s in before.events_by_article for s in slugs)
+            wanted = {"article"}
+            if listing_changed:
+                wanted |= {"home", "feed", "sources"} | ({"timeline"} if on_timeline else set())
+            if pages_changed:
+                wanted |= {"sitemap", "timeline"}
+            return [page for page in site.pages if page.kind in wanted
+                    and (page.kind != "article" or page.slug in slugs)]
         self._build(affected)
 
     def _build(self, select: Callable[[Site], list[Page]] | None) -> None:

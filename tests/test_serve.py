@@ -66,3 +66,74 @@ def test_serve_reloads_the_open_tab_on_save_shows_errors_and_recovers(tmp_path):
     assert server.returncode == 0, output
     assert "Traceback" not in output
     assert "build failed" in output and "stopped" in output
+
+
+def _preview(content):
+    from featuresite.pipeline import Options
+    from featuresite.serve import Preview
+    preview = Preview(Options(content_dir=content, base_url="http://127.0.0.1:8000/"))
+    preview.changes()
+    preview.build_all()
+    return preview
+
+
+def _full_build(content):
+    from featuresite.errors import Diagnostics
+    from featuresite.pipeline import Options, render_site
+    return render_site(Options(content_dir=content, base_url="http://127.0.0.1:8000/"), Diagnostics())[1]
+
+
+def test_incremental_rebuilds_equal_a_full_build(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "bilingual", content)
+    preview = _preview(content)
+    total = len(preview.files)
+    steps = [
+        # an edit to one article's title (shown in lists) and body
+        lambda: _edit(content / "articles/ranking-climb.en.md", "## ", "## Revised: "),
+        lambda: _edit(content / "articles/harbour-opens.zh.md", "title: ", "title: 新："),
+        # a new article pair
+        lambda: [shutil.copy(content / f"articles/ranking-climb.{lang}.md", content / f"articles/copy.{lang}.md")
+                 for lang in ("zh", "en")],
+        # an article removed
+        lambda: (content / "articles/zh-only-note.zh.md").unlink(),
+    ]
+    for step in steps:
+        step()
+        changed = preview.changes()
+        assert changed
+        preview.rebuild(changed)
+        assert preview.problems == []
+        assert preview.last_rebuilt < total  # only the affected pages were rendered
+        assert preview.files == _full_build(content)
+    # a fact sheet change renders everything again
+    _edit(content / "data/figures.yaml", "value: 86", "value: 87")
+    preview.rebuild(preview.changes())
+    assert preview.last_rebuilt == len(preview.files)
+    assert preview.files == _full_build(content)
+
+
+def test_a_broken_save_keeps_the_last_good_pages_and_shows_the_error(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal", content)
+    preview = _preview(content)
+    good = dict(preview.files)
+    _edit(content / "articles/hello.en.md", "date: 2025-01-01", "date: 2025-02-30")
+    preview.rebuild(preview.changes())
+    assert preview.files == good
+    status, kind, body = preview.response("/en/")
+    assert status.startswith("500") and "hello.en.md:4:7: error: impossible date" in body.decode()
+    assert preview.response("/static/style.css")[0] == "200 OK"  # assets still load
+    _edit(content / "articles/hello.en.md", "date: 2025-02-30", "date: 2025-01-01")
+    preview.rebuild(preview.changes())
+    assert preview.response("/en/")[0] == "200 OK"
+
+
+def test_served_paths_stay_inside_the_site(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal", content)
+    preview = _preview(content)
+    for path in ("/../site.yaml", "/%2e%2e/site.yaml", "/../../etc/passwd", "/zh/../../content/site.yaml"):
+        assert preview.response(path)[0].startswith("404"), path
+    assert preview.response("/zh")[0].startswith("301")
+    assert preview.response("/zh/")[0] == "200 OK"
