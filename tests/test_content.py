@@ -40,9 +40,11 @@ def test_no_run_of_20_chinese_characters_is_copied_from_the_sources(shipped):
     copied = []
     for page in sorted(shipped.rglob("*.html")):
         for _, text in text_pieces(page.read_text(encoding="utf-8")):
-            for name in allowed:
-                text = text.replace(name, "|")  # an allowed name or title breaks the run
-            for run in NOT_HAN.split(text):
+            segments = [text]
+            for name in allowed:  # an allowed name or title is taken out and breaks the run
+                segments = [part for segment in segments for part in segment.split(name)]
+            for segment in segments:
+                run = NOT_HAN.sub("", segment)
                 copied += [f"{page.relative_to(shipped)}: {run[i:i + RUN]}"
                            for i in range(len(run) - RUN + 1) if run[i:i + RUN] in grams]
     assert copied == []
@@ -50,7 +52,7 @@ def test_no_run_of_20_chinese_characters_is_copied_from_the_sources(shipped):
 
 def test_the_allow_list_holds_only_names_and_titles():
     for entry in _allowed():
-        assert len(entry) <= 40 and not re.search(r"[，。；！？]", entry), entry
+        assert len(entry) <= 60 and not re.search(r"[，。；！？]", entry), entry
 
 
 def test_english_pages_show_chinese_only_inside_lang_zh_elements(shipped):
