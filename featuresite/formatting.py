@@ -50,3 +50,12 @@ def format_date(date: PartialDate, language: Language) -> str:
         return babel_format_date(value, "long", locale=language.locale)
     skeleton = "yMMMM" if date.precision == "month" else "y"
     return format_skeleton(skeleton, value, locale=language.locale)
+
+
+def figure_parts(figure: Figure, language: Language, strings: dict[str, TextPair]) -> tuple[str, str, str]:
+    """The figure as (words before the number, the number, words after it), for display as a large numeral:
+    ('more than ', '26,200', ' companies'), ('超', '2.62万', '家'). Spaces are kept, so the three
+    parts joined read exactly as format_figure writes the figure."""
+    number = format_number(figure.value, language)
+    before, _, after = format_figure(figure, language, strings).partition(number)
+    return before, number, after

@@ -104,7 +104,9 @@ def list_pages(site: Site) -> list[Page]:
             pages.append(Page("glossary", lang))
         pages.append(Page("sources", lang))
         pages.append(Page("feed", lang))
-    pages += [Page("notfound"), Page("sitemap"), Page("robots"), Page("nojekyll")]
+    pages += [Page("notfound"), Page("sitemap"), Page("robots"), Page("nojekyll"), Page("manifest")]
+    if site.ranking:
+        pages += [Page("ranking_csv"), Page("ranking_json")]
     if site.config.cname:
         pages.append(Page("cname"))
     return pages

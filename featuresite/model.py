@@ -358,6 +358,9 @@ _ROUTES: dict[str, tuple[str, str]] = {
     "robots": ("robots.txt", "robots.txt"),
     "nojekyll": (".nojekyll", ".nojekyll"),
     "cname": ("CNAME", "CNAME"),
+    "manifest": ("manifest.webmanifest", "manifest.webmanifest"),
+    "ranking_csv": ("data/ranking.csv", "data/ranking.csv"),
+    "ranking_json": ("data/ranking.json", "data/ranking.json"),
 }
 
 HTML_KINDS = frozenset({"landing", "home", "article", "timeline", "ranking", "platforms", "platform",
@@ -445,6 +448,8 @@ class Site:
     """The glossary of proper names, if any."""
     static_files: dict[str, bytes] = field(default_factory=dict)
     """Files of the static folder by path relative to it (POSIX), copied to static/."""
+    media_files: dict[str, bytes] = field(default_factory=dict)
+    """Files of content/media/ (images of this feature) by relative path, copied to media/."""
     pages: list[Page] = field(default_factory=list)
     """Every output page, in a fixed order (filled by the link stage)."""
     cited_by: dict[str, list[tuple[str, str]]] = field(default_factory=dict)

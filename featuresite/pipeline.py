@@ -129,7 +129,8 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
         articles=link.pair_translations(parsed.articles, languages,
                                          {(f.slug, f.lang) for f in files.articles}, diags),
         sources=parsed.sources, figures=parsed.figures, timeline=parsed.timeline, ranking=parsed.ranking,
-        platforms=parsed.platforms, glossary=parsed.glossary, static_files=_read_static(options.static_dir))
+        platforms=parsed.platforms, glossary=parsed.glossary, static_files=_read_static(options.static_dir),
+        media_files=_read_static(content_dir / "media"))
     link.resolve_references(site, parsed, failed_sheets, {f.slug for f in files.articles}, diags)
     link.check_navigation(site, failed_sheets, diags)
     site.pages = link.list_pages(site)
@@ -161,6 +162,8 @@ def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None =
     if select is None:
         for name, data in site.static_files.items():
             files[f"static/{name}"] = data
+        for name, data in site.media_files.items():
+            files[f"media/{name}"] = data
     return site, files
 
 

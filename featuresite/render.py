@@ -8,9 +8,11 @@ name an error that names the template line.
 from __future__ import annotations
 
 import hashlib
+import struct
 import json
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .charts import rank_chart
+from .datafiles import THEME_COLOR, manifest, ranking_csv, ranking_json
 from .errors import Diagnostics
-from .formatting import format_date, format_figure, format_number
+from .formatting import figure_parts, format_date, format_figure, format_number
 from .model import PER_LANGUAGE_KINDS, Article, Language, Page, Site
 from .prose import render_markdown
 
@@ -39,6 +42,10 @@ TEMPLATE_FOR_KIND = {
     "robots": "robots.txt",
 }
 """The template that renders each page kind (.nojekyll and CNAME need none)."""
+
+
+DATA_FILES = {"ranking_csv": ranking_csv, "ranking_json": ranking_json, "manifest": manifest}
+"""Files written from the Site by Python, not by a template."""
 
 
 class TemplateProblem(Exception):
@@ -124,6 +131,15 @@ class Renderer:
         if missing:
             raise TemplateProblem(f"url_for: there is no page {page.kind} {page.lang or ''} {page.slug or ''}")
 
+    @cached_property
+    def share_image(self) -> dict | None:
+        """content/media/share.png as og:image (absolute URL, width, height), if the feature has one."""
+        data = self.site.media_files.get("share.png")
+        if not data or data[:8] != b"\x89PNG\r\n\x1a\n":
+            return None
+        width, height = struct.unpack(">II", data[16:24])  # the PNG header's IHDR chunk
+        return {"url": f"{self.site.config.base_url}media/share.png", "width": width, "height": height}
+
     def x_default_url(self, page: Page) -> str:
         """The hreflang x-default target: the landing page for homes, else the default-language page."""
         if page.kind == "home":
@@ -185,9 +201,12 @@ class Renderer:
             "static_url": self.static_url,
             "fmt_number": lambda value, lang=None: format_number(value, site.config.language(lang or code)),
             "fmt_date": lambda date, lang=None: format_date(date, site.config.language(lang or code)),
+            "figure_parts": lambda figure: figure_parts(figure, language, site.strings),
             "fmt_figure": lambda figure, lang=None: format_figure(
                 figure, site.config.language(lang or code), site.strings),
             "x_default_url": self.x_default_url,
+            "theme_color": THEME_COLOR,
+            "share_image": self.share_image,
             # Plain concatenation of escaped parts: Markup.format is several times slower,
             # and lists call these hundreds of times.
             "time_tag": lambda date: Markup(
@@ -212,6 +231,8 @@ class Renderer:
             return b""
         if page.kind == "cname":
             return (self.site.config.cname + "\n").encode()
+        if page.kind in DATA_FILES:
+            return DATA_FILES[page.kind](self.site)
         template = self.env.get_template(TEMPLATE_FOR_KIND[page.kind])
         return template.render(self.context(page)).encode("utf-8")
 

@@ -149,7 +149,8 @@ class Preview:
             self.files = files
         else:
             # Pages that no longer exist (an article removed) go; the rendered ones replace theirs.
-            current = {page.output_path for page in site.pages} | {f"static/{n}" for n in site.static_files}
+            current = ({page.output_path for page in site.pages} | {f"static/{n}" for n in site.static_files}
+                       | {f"media/{n}" for n in site.media_files})
             self.files = {path: data for path, data in self.files.items() if path in current}
             self.files.update(files)
         self.site, self.problems, self.warnings = site, [], diags.sorted()

@@ -221,3 +221,35 @@ def test_glossary_shows_each_name_in_every_language_marked_with_its_language(sit
     assert '<th scope="row" lang="zh-CN">潮汐动力学实验室</th>' in html
     assert '<td lang="en">Tidal Dynamics Laboratory</td>' in html
     assert "&lt;i&gt;Greyrock&lt;/i&gt;" in html and "<i>Greyrock</i>" not in html
+
+
+def test_get_the_data_csv_and_json(site):
+    import csv
+    rows = list(csv.DictReader((site / "data/ranking.csv").read_text(encoding="utf-8").splitlines()))
+    assert [(r["edition"], r["rank"], r["of"]) for r in rows] == [("2022", "41", ""), ("2023", "27", ""),
+                                                                  ("2024", "12", "150")]
+    data = json.loads((site / "data/ranking.json").read_text(encoding="utf-8"))
+    assert [e["rank"] for e in data["editions"]] == [41, 27, 12] and set(data["title"]) == {"zh", "en"}
+    assert set(data["sources"]) == {e["source"] for e in data["editions"]} | {data["editions"][0]["source"]} | \
+        {m["source"] for m in data["method"]}
+    html = (site / "en/ranking/index.html").read_text()
+    assert 'href="/data/ranking.csv" download' in html and 'href="/data/ranking.json" download' in html
+
+
+def test_manifest_favicon_and_social_card_metadata(site, tmp_path, run_cli):
+    manifest = json.loads((site / "manifest.webmanifest").read_text(encoding="utf-8"))
+    assert manifest["start_url"] == "/zh/" and manifest["lang"] == "zh-CN" and manifest["icons"]
+    html = (site / "en/timeline/index.html").read_text()
+    for needle in ('<link rel="manifest" href="/manifest.webmanifest">', 'rel="icon"',
+                   '<meta name="twitter:card" content="summary">', '<meta name="twitter:title"'):
+        assert needle in html, needle
+    assert "og:image" not in html  # the fixture has no content/media/share.png
+    shutil.copytree(FIXTURES / "bilingual", tmp_path / "c")
+    (tmp_path / "c/media").mkdir()
+    shutil.copy(PROJECT / "content/media/share.png", tmp_path / "c/media/share.png")
+    assert run_cli(["build", "--content", tmp_path / "c", "--out", tmp_path / "o"]).code == 0
+    html = (tmp_path / "o/en/index.html").read_text()
+    assert '<meta property="og:image" content="https://example.org/media/share.png">' in html
+    assert '<meta property="og:image:width" content="1200">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    assert (tmp_path / "o/media/share.png").read_bytes() == (PROJECT / "content/media/share.png").read_bytes()

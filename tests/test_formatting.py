@@ -2,7 +2,7 @@
 import pytest
 
 from featuresite.errors import Loc
-from featuresite.formatting import format_date, format_figure, format_number
+from featuresite.formatting import figure_parts, format_date, format_figure, format_number
 from featuresite.model import Figure, Language
 from featuresite.schema import PartialDate
 from languages import EN, STRINGS, ZH
@@ -63,3 +63,11 @@ def test_partial_dates_sort_and_iso():
     assert PartialDate(2021) < PartialDate(2021, 1, 1) < PartialDate(2021, 2) < PartialDate(2022)
     assert [d.iso for d in (PartialDate(2021), PartialDate(2021, 3), PartialDate(2021, 3, 9))] == \
         ["2021", "2021-03", "2021-03-09"]
+
+
+def test_figure_parts_split_around_the_number():
+    over = _figure(approx="over", value=26200, unit={"zh": "家", "en": "companies"})
+    assert figure_parts(over, ZH, STRINGS) == ("超", "2.62万", "家")
+    assert figure_parts(over, EN, STRINGS) == ("more than ", "26,200", " companies")
+    percent = _figure(value=80, unit={"zh": "{n}%", "en": "{n}%"}, approx="exact")
+    assert figure_parts(percent, EN, STRINGS) == ("", "80", "%")

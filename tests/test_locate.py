@@ -22,6 +22,9 @@ CASES = [
     ("robots", None, None, "robots.txt", "robots.txt"),
     ("nojekyll", None, None, ".nojekyll", ".nojekyll"),
     ("cname", None, None, "CNAME", "CNAME"),
+    ("manifest", None, None, "manifest.webmanifest", "manifest.webmanifest"),
+    ("ranking_csv", None, None, "data/ranking.csv", "data/ranking.csv"),
+    ("ranking_json", None, None, "data/ranking.json", "data/ranking.json"),
 ]
 
 
