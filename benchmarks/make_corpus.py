@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Write a deterministic synthetic feature: N article pairs, N/10 platforms, N/5 timeline events.
 
-    python benchmarks/make_corpus.py 1000 /tmp/corpus-1000 [--seed 7]
+    python benchmarks/make_corpus.py 1000 /tmp/corpus-1000 [--seed 7] [--pelican /tmp/pelican-1000]
 
 Articles are about 1,500 Chinese characters / 800 English words each, with
 headings, a list, a table, links and figure citations, so that Markdown and
 template work is realistic. The same seed always gives the same bytes.
+--pelican also writes the same articles as a Pelican project (zh default, en
+translations, feeds on) so both generators build the same text.
 """
 from __future__ import annotations
 
 import argparse
 import random
+import re
 from pathlib import Path
 
 ZH_WORDS = ("科技 创新 平台 实验室 研究院 人才 产业 发展 城市 企业 项目 成果 转化 政策 资金 合作 园区 建设 "
@@ -122,14 +125,69 @@ def write_corpus(n: int, out: Path, seed: int = 7) -> None:
                 f"sources: [source-{i % 3}]\n---\n" + article_body(rng, lang, i, figures), encoding="utf-8")
 
 
+PELICANCONF = """# Pelican settings for the synthetic corpus: Chinese default, English translations, feeds on.
+AUTHOR = "The editors"
+SITENAME = "Synthetic feature"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "zh"
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+ARTICLE_URL = "{lang}/articles/{slug}/"
+ARTICLE_SAVE_AS = "{lang}/articles/{slug}/index.html"
+ARTICLE_LANG_URL = "{lang}/articles/{slug}/"
+ARTICLE_LANG_SAVE_AS = "{lang}/articles/{slug}/index.html"
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+TRANSLATION_FEED_ATOM = "feeds/all-{lang}.atom.xml"
+DEFAULT_PAGINATION = False
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.tables": {},
+        "markdown.extensions.footnotes": {},
+        "markdown.extensions.toc": {},
+        "markdown.extensions.attr_list": {},
+    },
+    "output_format": "html",
+}
+# The content cache, as Pelican users enable it for fast rebuilds.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "cache"
+"""
+
+
+def write_pelican(content: Path, out: Path) -> None:
+    """The same articles as a Pelican project at out: content/ with Title/Slug/Lang metadata, pelicanconf.py.
+
+    Figure citations are replaced by their values as plain text (Pelican has no fact sheets).
+    """
+    figures = {m.group(1): m.group(2) for m in re.finditer(r"- key: (\S+)\n    value: (\d+)",
+                                                              (content / "data/figures.yaml").read_text())}
+    (out / "content").mkdir(parents=True)
+    (out / "pelicanconf.py").write_text(PELICANCONF, encoding="utf-8")
+    for path in sorted((content / "articles").glob("*.md")):
+        slug, lang, _ = path.name.split(".")
+        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        meta = dict(line.split(": ", 1) for line in front.strip().splitlines())
+        body = re.sub(r"\{\{(\S+?)\}\}", lambda m: figures[m.group(1)], body)
+        (out / "content" / f"{slug}.{lang}.md").write_text(
+            f"Title: {meta['title']}\nDate: {meta['date']}\nSlug: {slug}\nLang: {lang}\n"
+            f"Summary: {meta['summary']}\nAuthors: {meta['byline']}\n\n{body}", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pairs", type=int, help="number of article pairs")
     parser.add_argument("out", type=Path, help="content folder to create (must not exist)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pelican", type=Path, metavar="DIR",
+                        help="also write the same articles as a Pelican project into DIR")
     args = parser.parse_args()
     write_corpus(args.pairs, args.out, args.seed)
     print(f"wrote {args.pairs} article pairs into {args.out}")
+    if args.pelican:
+        write_pelican(args.out, args.pelican)
+        print(f"wrote the Pelican project into {args.pelican}")
 
 
 if __name__ == "__main__":
