@@ -8,9 +8,12 @@ name an error that names the template line.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import struct
 import json
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -260,12 +263,16 @@ def check_templates(site: Site, diags: Diagnostics, env: jinja2.Environment | No
                 diags.error(path, line, 1, f"template syntax error: {exc.message}")
 
 
-def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
-                 env: jinja2.Environment | None = None) -> dict[str, bytes]:
-    """Render the pages; a template error is reported at its template line, once per distinct problem."""
+PARALLEL_FROM = 400
+"""Fewer pages than this render in the calling process: starting workers would cost more than it saves."""
+
+
+def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | None
+                     ) -> tuple[dict[str, bytes], list[tuple[Path, int, str, str]]]:
+    """Render pages in this process: (output, problems as (template, line, message, page path))."""
     renderer = Renderer(site, env)
     output: dict[str, bytes] = {}
-    reported: set[tuple[Path, int, str]] = set()
+    problems = []
     for page in pages:
         try:
             output[page.output_path] = renderer.render(page)
@@ -273,7 +280,52 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
                 AttributeError) as exc:
             path, line = _template_location(exc, site.templates_dir)
             message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
-            if (path, line, message) not in reported:  # the same fault on every page is reported once
-                reported.add((path, line, message))
-                diags.error(path, line, 1, f"template error: {message} (while rendering {page.output_path})")
+            problems.append((path, line, message, page.output_path))
+    return output, problems
+
+
+_FORKED_SITE: Site | None = None
+"""The Site a forked worker inherited from its parent (set just before the pool forks)."""
+
+
+def _render_share(pages: list[Page]):
+    return _render_serially(_FORKED_SITE, pages, None)
+
+
+def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
+                 env: jinja2.Environment | None = None, workers: int | None = None,
+                 parallel_from: int = PARALLEL_FROM) -> dict[str, bytes]:
+    """Render the pages; a template error is reported at its template line, once per distinct problem.
+
+    Large sites render in `workers` forked processes (default: one per core).
+    Each page depends only on the Site and itself, so the split cannot change
+    a byte of the output; results are gathered in page order.
+    """
+    global _FORKED_SITE
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(pages) >= parallel_from and "fork" in multiprocessing.get_all_start_methods():
+        # Interleaved shares balance cheap and expensive pages; fork hands each worker the Site
+        # without pickling it.
+        shares = [pages[i::workers] for i in range(workers)]
+        _FORKED_SITE = site
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                results = list(pool.map(_render_share, shares))
+        finally:
+            _FORKED_SITE = None
+        rendered: dict[str, bytes] = {}
+        problems = []
+        for output, found in results:
+            rendered.update(output)
+            problems += found
+        output = {page.output_path: rendered[page.output_path] for page in pages if page.output_path in rendered}
+        order = {page.output_path: i for i, page in enumerate(pages)}
+        problems.sort(key=lambda p: order[p[3]])
+    else:
+        output, problems = _render_serially(site, pages, env)
+    reported: set[tuple[Path, int, str]] = set()
+    for path, line, message, page_path in problems:
+        if (path, line, message) not in reported:  # the same fault on every page is reported once
+            reported.add((path, line, message))
+            diags.error(path, line, 1, f"template error: {message} (while rendering {page_path})")
     return output

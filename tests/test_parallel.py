@@ -1,0 +1,31 @@
+"""Rendering in several processes gives exactly the bytes of rendering in one."""
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, PROJECT
+
+sys.path.insert(0, str(PROJECT / "benchmarks"))
+
+
+def _site(content):
+    from featuresite.errors import Diagnostics
+    from featuresite.pipeline import Options, load_site
+    diags = Diagnostics()
+    site = load_site(Options(content_dir=content), diags)
+    assert not diags.errors
+    return site
+
+
+def test_one_and_two_workers_give_identical_output(tmp_path):
+    from make_corpus import write_corpus
+
+    from featuresite.errors import Diagnostics
+    from featuresite.render import render_pages
+    write_corpus(30, tmp_path / "content")
+    for content in (tmp_path / "content", FIXTURES / "bilingual"):
+        site = _site(content)
+        one = render_pages(site, site.pages, Diagnostics(), workers=1)
+        two = render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0)
+        three = render_pages(site, site.pages, Diagnostics(), workers=3, parallel_from=0)
+        assert list(one) == list(two) == list(three) and one == two == three
+        assert len(one) == len(site.pages)  # every page rendered, once
