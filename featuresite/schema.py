@@ -20,6 +20,7 @@ import yaml
 
 from .errors import Diagnostics, Loc
 from .yamlsrc import loc as node_loc
+from .yamlsrc import quote_hint
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -100,8 +101,10 @@ class Context:
         return node_loc(self.path, node, self.line_offset)
 
     def error(self, node: yaml.Node, message: str) -> None:
-        """Report an error at the node."""
+        """Report an error at the node (with a hint when its value holds pasted typographic quotes)."""
         where = self.loc(node)
+        if isinstance(node, yaml.ScalarNode):
+            message += quote_hint(node.value)
         self.diags.error(where.path, where.line, where.col, message)
 
 
@@ -297,7 +300,9 @@ class Text(Type):
             ctx.error(node, f"expected a text pair {{{langs}}}, found {_describe(node)}")
             return INVALID
         fields = {lang: Field(Str(), required=True) for lang in ctx.languages}
-        value = Record(fields, what="language").check(node, ctx)
+        # No languages known (site.yaml's own list is broken, and reported): any language key will do,
+        # rather than calling every one of them unknown.
+        value = Record(fields, what="language", any_key=None if ctx.languages else Str()).check(node, ctx)
         return value if value is INVALID else dict(value)
 
 

@@ -13,10 +13,46 @@ from .errors import Diagnostics, Loc
 
 FRONT_MATTER_FENCE = "---"
 
+CORE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null"))
+"""Explicit tags an editor may write (`!!str 2024` to make a number text); any other tag is an error."""
+
+SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+"""Typographic quotes that word processors put in pasted text: to YAML they are letters, not quotes."""
+
+QUOTE_HINT = ("(\u201c \u201d and \u2018 \u2019 are typographic quotes, which YAML reads as part of the text: "
+              "use straight quotes \" or ' or none)")
+"""Appended to a message about a value that holds typographic quotes."""
+
+
+def quote_hint(text: str) -> str:
+    """' ' + QUOTE_HINT when the text holds typographic quotes, else ''."""
+    return f" {QUOTE_HINT}" if any(q in text for q in SMART_QUOTES) else ""
+
+
+class _Unsupported(yaml.MarkedYAMLError):
+    """Valid YAML that the content files do not allow (a tag such as !foo)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing tags other than the core ones at the place they are written."""
+
+    def compose_node(self, parent, index):  # noqa: D102 (PyYAML's name)
+        event = self.peek_event()
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!" and tag not in CORE_TAGS:
+            written = tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise _Unsupported(None, None, f"tag '{written}' is not supported: content files use plain YAML "
+                               "values, without tags", event.start_mark)
+        return super().compose_node(parent, index)
+
 
 def read_text(path: Path, diags: Diagnostics) -> str | None:
     """The file's text as UTF-8, or None after reporting why it cannot be read."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # renamed or removed since it was found, a folder, no permission
+        diags.error(path, 1, 1, f"cannot read the file: {exc.strerror or exc}")
+        return None
     if data.startswith(b"\xef\xbb\xbf"):
         diags.error(path, 1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
         return None
@@ -42,7 +78,11 @@ def loc(path: Path, node: yaml.Node, line_offset: int = 0) -> Loc:
 def compose(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> yaml.Node | None:
     """Parse YAML text into a node tree; syntax errors are reported with their position."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+    except _Unsupported as exc:
+        mark = exc.problem_mark
+        diags.error(path, mark.line + 1 + line_offset, mark.column + 1, f"YAML error: {exc.problem}")
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
@@ -55,10 +95,22 @@ def compose(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> 
             if exc.context_mark and mark and exc.context_mark.line != mark.line:
                 problem += f" that starts at line {exc.context_mark.line + 1 + line_offset}"
             problem += ")"
+        lines = text.splitlines()
+        if mark and mark.line < len(lines):
+            problem += quote_hint(lines[mark.line])
         diags.error(path, line, col, f"YAML syntax error: {problem}")
         return None
-    except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry a position too
-        mark = getattr(exc, "position", None)
+    except yaml.reader.ReaderError as exc:  # a control character: its position is an index into the text
+        before = text[: exc.position]
+        line = before.count("\n") + 1 + line_offset
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        diags.error(path, line, col, f"control character U+{exc.character:04X} is not allowed in YAML: "
+                    "delete it (it often comes with text pasted from another program)")
+        return None
+    except RecursionError:
+        diags.error(path, 1 + line_offset, 1, "YAML nested too deeply to read")
+        return None
+    except yaml.YAMLError as exc:  # anything else PyYAML may raise, still located at the file
         diags.error(path, 1 + line_offset, 1, f"YAML error: {exc}")
         return None
     if node is None:
