@@ -16,12 +16,10 @@ from .discover import ArticleFile
 from .errors import Diagnostics, Loc
 from .model import (Article, Category, Edition, Event, Fact, Figure, Note, Platform, Platforms, Ranking,
                     Reference, Source, Term, Timeline)
+from .prose import FIGURE_CITATION_RE, unsafe_html
 from .schema import INVALID, SLUG_RE, Context, Rec, Seq, validate
 from .schemas import DATA_SHEETS, FRONT_MATTER
 from .yamlsrc import compose, read_text, split_front_matter
-
-FIGURE_CITATION_RE = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
-"""How prose cites a figure: {{key}}."""
 
 
 @dataclass
@@ -67,17 +65,26 @@ _FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
 _CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
 
 
-def _prose_lines(body: str, first_line: int):
-    """(line number, text) of the body with code blocks left out and code spans blanked (columns kept):
-    `{{key}}` inside code is shown as written, not cited."""
+def _code_blanked(body: str):
+    """Every line of the body, with code blocks emptied and code spans blanked (columns kept):
+    what is shown as code (`{{key}}`, `<a onclick>`) is text, not a citation or HTML."""
     fence = None
-    for number, line in enumerate(body.splitlines(), start=first_line):
+    for line in body.splitlines():
         match = _FENCE_RE.match(line)
         if match:
             fence = None if fence == match.group(1) else (fence or match.group(1))
-            continue
-        if fence is None:
-            yield number, _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+            yield ""
+        elif fence is None:
+            yield _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+        else:
+            yield ""
+
+
+def _prose_lines(body: str, first_line: int):
+    """(line number, text) of the body's lines outside code blocks, code spans blanked."""
+    for number, line in enumerate(_code_blanked(body), start=first_line):
+        if line:
+            yield number, line
 
 
 def merge(fragments: list[Parsed]) -> Parsed:
@@ -126,6 +133,10 @@ def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed,
                 ok = False
             else:
                 _ref(parsed, "figure", key, where)
+    # Raw HTML is kept, but not what would run script on a reader's page (see prose.py).
+    for line, col, message in unsafe_html("\n".join(_code_blanked(body))):
+        diags.error(file.path, body_line + line - 1, col, message)
+        ok = False
     if not ok:
         return
     if "updated" in meta and meta["updated"] < meta["date"]:

@@ -1,18 +1,212 @@
-"""Markdown to HTML for articles: Python-Markdown with figure citations and CJK line joining."""
+"""Markdown to HTML for articles: Python-Markdown with figure citations and CJK line joining.
+
+Raw HTML policy (docs/content.md, "Raw HTML"): editors are trusted, so HTML
+written in an article is kept as written, except what can make a page run
+script: `<script>`, `<style>`, `<base>`, `<meta>` and the raw-text elements,
+`on...` event-handler attributes, `srcdoc`, `javascript:`, `vbscript:` or
+`data:` (other than `data:image/...`) URLs in links and other URL
+attributes, and the comment and CDATA forms that browsers end earlier than
+Python's HTML parser (the way markup is smuggled past a filter). The parse stage
+rejects these as content errors at their line (`unsafe_html`); as a second
+line of defence, `render_markdown` strips any that still reach its output
+(e.g. written in a way the source scan does not see).
+"""
 from __future__ import annotations
 
+import bisect
+import html
 import re
 import xml.etree.ElementTree as etree
+from html.parser import HTMLParser
 
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from .formatting import format_figure
 from .model import Figure, Language, TextPair
-from .parse import FIGURE_CITATION_RE
+
+FIGURE_CITATION_RE = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
+"""How prose cites a figure: {{key}}."""
+
+FORBIDDEN_ELEMENTS = frozenset({"script", "style", "base", "meta", "title", "textarea", "noscript", "xmp",
+                                "noembed", "noframes", "plaintext"})
+"""Elements an article may not contain: they run script, restyle or redirect the whole page, or hold raw
+text that browsers end where this check would not (the way markup is smuggled past a filter)."""
+_VOID_ELEMENTS = frozenset({"base", "meta"})
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background",
+                            "cite", "longdesc", "lowsrc", "dynsrc", "ping", "manifest", "srcset", "imagesrcset"})
+"""Attributes whose value is a URL (or, for the srcset ones, a list of them)."""
+_ANIMATION_ELEMENTS = frozenset({"animate", "set"})
+_ANIMATION_VALUES = frozenset({"to", "from", "values"})  # SVG animation can set an href to these
+_SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):")
+# Browsers ignore leading spaces and control characters, and tabs and newlines anywhere in a URL;
+# here every space goes too, which can only find more.
+_STRIPPED_FROM_URLS = re.compile(r"[\x00-\x20\x7f]+")
+_MARKDOWN_LINK_RE = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
+_REFERENCE_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*(<[^>\n]*>|\S+)", re.MULTILINE)
+_COMMENT_END_RE = re.compile(r"--\s*>")  # where Python's HTMLParser ends a comment
+_STRIP_ROUNDS = 5
+"""Stripping can join the pieces around what it removed into new markup; it repeats until nothing is left."""
+
+
+def unsafe_url(url: str) -> str | None:
+    """The URL's scheme if it would run script (javascript:, vbscript:, data: but not data:image/), else None.
+
+    The URL is read as a browser reads it: character references decoded,
+    control characters and spaces ignored, letters in any case.
+    """
+    plain = _STRIPPED_FROM_URLS.sub("", html.unescape(url)).lower()
+    match = _SCHEME_RE.match(plain)
+    if not match:
+        return None
+    scheme = match.group(1)
+    if scheme in ("javascript", "vbscript") or (scheme == "data" and not plain.startswith("data:image/")):
+        return scheme
+    return None
+
+
+def _attribute_problem(tag: str, name: str, value: str | None) -> str | None:
+    """Why this attribute may not be written on this element, or None if it may."""
+    if name.startswith("on"):
+        return f"event-handler attribute '{name}' on <{tag}>: articles may not run script"
+    if name == "srcdoc":
+        return f"'srcdoc' on <{tag}>: it embeds a page that can run script; link to the page instead"
+    if value is None:
+        return None
+    if name in URL_ATTRIBUTES:
+        urls = [part.strip().split(" ")[0] for part in value.split(",")] if "srcset" in name else [value]
+    elif tag in _ANIMATION_ELEMENTS and name in _ANIMATION_VALUES:
+        urls = value.split(";")
+    else:
+        return None
+    for url in urls:
+        scheme = unsafe_url(url)
+        if scheme:
+            return f"{scheme}: URL in {name}= of <{tag}>: links may not run script; use an http(s) or relative URL"
+    return None
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
+
+
+def _element_end(text: str, tag: str, after: int) -> tuple[int, int]:
+    """(start, end) of the end tag a browser ends a raw-text element with, or (len, len) if there is none."""
+    close = re.compile(rf"</{tag}(?=[\t\n\f\r />])[^>]*>?", re.IGNORECASE).search(text, after)
+    return (close.start(), close.end()) if close else (len(text), len(text))
+
+
+class _Scanner(HTMLParser):
+    """Finds what breaks the raw HTML policy in a text.
+
+    problems: (start, end, message, replacement) as offsets into the text:
+    what to report, and what stripping puts in place of text[start:end].
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = text
+        self.problems: list[tuple[int, int, str, str]] = []
+        self._starts = _line_starts(text)
+        self._done_until = 0  # inside an element already reported whole, nothing more is reported
+        self.feed(text)
+        self.close()
+
+    def _at(self) -> int:
+        line, col = self.getpos()
+        return self._starts[line - 1] + col
+
+    def _report(self, start: int, end: int, message: str, replacement: str = "") -> None:
+        if start >= self._done_until:
+            self.problems.append((start, end, message, replacement))
+            self._done_until = max(self._done_until, end)
+
+    def handle_starttag(self, tag, attrs):  # noqa: D102 (HTMLParser's name)
+        start = self._at()
+        raw = self.get_starttag_text() or ""
+        end = start + len(raw)
+        if tag in FORBIDDEN_ELEMENTS:
+            # A void element goes alone; any other with everything in it, up to where a browser ends it.
+            stop = end if tag in _VOID_ELEMENTS else _element_end(self.text, tag, end)[1]
+            self._report(start, stop, f"<{tag}> element: articles may not contain <{tag}>")
+            return
+        if tag == "iframe":
+            close, stop = _element_end(self.text, tag, end)
+            if self.text[end:close].strip():
+                self._report(start, stop, "<iframe> with content: leave it empty (<iframe ...></iframe>); "
+                             "browsers read what is inside as text, so it cannot be checked")
+                return
+        problems = [why for name, value in attrs if (why := _attribute_problem(tag, name, value))]
+        if problems:
+            kept = "".join(f" {name}" if value is None else f' {name}="{html.escape(value)}"'
+                           for name, value in attrs if not _attribute_problem(tag, name, value))
+            self._report(start, end, problems[0], f"<{tag}{kept}{'/' if raw.endswith('/>') else ''}>")
+
+    def handle_startendtag(self, tag, attrs):  # noqa: D102
+        self.handle_starttag(tag, attrs)
+
+    def handle_comment(self, data):  # noqa: D102
+        # `<!-->`, `<!--->` and `--!>` end a comment in a browser, not here: what follows would be unseen.
+        if data.startswith((">", "->")) or "--!>" in data:
+            start = self._at()
+            close = _COMMENT_END_RE.search(self.text, start + 4)
+            self._report(start, close.end() if close else len(self.text),
+                         "malformed HTML comment: write <!-- ... -->")
+
+    def unknown_decl(self, data):  # noqa: D102
+        # <![CDATA[ ... ]]>: a browser ends it at the first `>` in HTML, here at `]]>`.
+        start = self._at()
+        close = self.text.find("]]>", start)
+        self._report(start, close + 3 if close >= 0 else len(self.text),
+                     "CDATA section: not allowed in HTML; write the text itself")
+
+
+def unsafe_html(text: str) -> list[tuple[int, int, str]]:
+    """(line, column, message) of everything in Markdown text that breaks the raw HTML policy.
+
+    Lines and columns are 1-based within text. Code (spans and blocks) must
+    already be blanked out by the caller: HTML shown as code is text.
+    """
+    starts = _line_starts(text)
+
+    def where(offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
+
+    found = [(*where(start), message) for start, _, message, _ in _Scanner(text).problems]
+    for regex in (_MARKDOWN_LINK_RE, _REFERENCE_DEFINITION_RE):
+        for match in regex.finditer(text):
+            scheme = unsafe_url(match.group(1).strip("<>"))
+            if scheme:
+                found.append((*where(match.start(1)), f"{scheme}: link target: links may not run script; "
+                              "use an http(s) or relative URL"))
+    return sorted(set(found))
+
+
+def strip_unsafe_html(text: str) -> str:
+    """HTML with everything the raw HTML policy forbids taken out; other bytes are left exactly as they were.
+
+    Forbidden elements go with their content; a tag with a forbidden
+    attribute is rewritten without it; malformed comments and CDATA go.
+    """
+    for _ in range(_STRIP_ROUNDS):
+        problems = _Scanner(text).problems
+        if not problems:
+            return text
+        pieces, at = [], 0
+        for start, end, _, replacement in problems:  # in text order, none inside another
+            pieces += [text[at:start], replacement]
+            at = end
+        pieces.append(text[at:])
+        text = "".join(pieces)
+    return html.escape(text)  # still not clean after every round: show it all as text
+
 
 # Han ideographs, CJK punctuation and full-width forms: a line break between
 # two of these is a soft wrap in Chinese text and must not become a space.
@@ -30,7 +224,8 @@ class _FigureCitation(InlineProcessor):
     def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown's name)
         figure = self.figures[m.group(1)]  # keys were checked by the link stage
         element = etree.Element("data", {"class": "figure", "value": str(figure.value)})
-        element.text = format_figure(figure, self.language, self.strings)
+        # Atomic: the formatted figure (its unit, the UI strings around it) is text, not more Markdown.
+        element.text = AtomicString(format_figure(figure, self.language, self.strings))
         return element, m.start(0), m.end(0)
 
 
@@ -67,8 +262,11 @@ def render_markdown(body: str, figures: dict[str, Figure], language: Language,
             markdown.extensions.toc.TocExtension(slugify=slugify_unicode, toc_depth="2-4"),
         ],
         extension_configs={
-            "footnotes": {"BACKLINK_TITLE": strings["footnote_backlink"][language.code]},
+            # Python-Markdown str.format()s this (after turning %d into {}): other braces are text.
+            "footnotes": {"BACKLINK_TITLE": strings["footnote_backlink"][language.code]
+                          .replace("{", "{{").replace("}", "}}")},
         },
         output_format="html",
     )
-    return md.convert(body)
+    # The parse stage has rejected unsafe HTML where it could locate it; this catches the rest.
+    return strip_unsafe_html(md.convert(body))
