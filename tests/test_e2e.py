@@ -1,7 +1,7 @@
 """The shipped site as readers' browsers see it: built for /feature/, served on 127.0.0.1, opened in Chromium.
 
 Checks every page: no console error or failed request, no sideways scrolling at
-375 and 1280 px, zero axe-core WCAG 2.1 A/AA violations, a language switcher
+320, 375 and 1280 px, zero axe-core WCAG 2.1 A/AA violations, a language switcher
 that leads to the same page in the other language and back; the W3C Nu checker
 on every page; a crawl from the landing page; feeds and the sitemap schema.
 Screenshots land in tests/artifacts/screenshots/ for people to look at.
@@ -72,7 +72,7 @@ def sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("width", [320, 375, 1280])
 def test_every_page_loads_cleanly_without_sideways_scroll(site, browser, width):
     base, out = site
     failures = []
