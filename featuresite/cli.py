@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import __version__
@@ -43,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                                     description="Render the content folder into the output folder.")
     common(build_cmd)
     build_cmd.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
-                           help="the output folder (default: site); replaced whole on success")
+                           help="the output folder (default: site); replaced whole on success, and only "
+                                "then; a second build of the same folder waits for the first to finish")
     build_cmd.add_argument("--base-url", metavar="URL",
                            help="where the site will be published, e.g. https://example.org/feature/; "
                                 "overrides site.yaml; its path prefixes every link")
@@ -98,26 +103,59 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             from .editing import new
             return new(args.kind, args.slug, options, sys.stdout, diags)
-        if args.command == "check":
-            count = check(options, diags)
-            summary = f"checked {display_path(args.content)}: {count} files would be written"
-        else:
-            count = build(options, args.out, diags)
-            summary = f"built {count} files into {display_path(args.out)}"
+        with _terminate_as_interrupt():
+            if args.command == "check":
+                count = check(options, diags)
+                summary = f"checked {display_path(args.content)}: {count} files would be written"
+            else:
+                def waiting() -> None:
+                    print(f"build.py: another build is writing {display_path(args.out)}; waiting for it "
+                          "to finish", file=sys.stderr, flush=True)
+                count = build(options, args.out, diags, on_wait=waiting)
+                summary = f"built {count} files into {display_path(args.out)}"
     except UsageError as exc:
         print(f"build.py: error: {exc}", file=sys.stderr)
         return 2
     except ContentErrors:
         _report(diags)
         return 1
+    except KeyboardInterrupt:
+        if args.command == "serve":
+            raise
+        if args.command == "build":
+            print(f"build.py: interrupted; {display_path(args.out)} holds a whole site, never part of one",
+                  file=sys.stderr)
+        else:
+            print("build.py: interrupted", file=sys.stderr)
+        return 130
     except OSError as exc:
         if args.command == "serve" and exc.errno in (98, 48):  # address in use (Linux, macOS)
             print(f"build.py: error: port {args.port} is in use; try --port {args.port + 1}", file=sys.stderr)
+            return 2
+        if args.command in ("build", "check"):  # e.g. no permission to write the output folder, disk full
+            print(f"build.py: error: {exc}", file=sys.stderr)
             return 2
         raise
     _report(diags)
     print(summary)
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM (a `kill`, a CI job cancelled) stops it like Ctrl-C: cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _report(diags: Diagnostics) -> None:

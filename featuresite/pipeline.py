@@ -19,7 +19,7 @@ from .model import Page, Site
 from .parse import merge, parse_article, parse_sheet
 from .schema import URL_RE
 from .render import check_templates, render_pages
-from .write import check_output_dir, write_site
+from .write import check_output_dir, output_lock, write_site
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The project folder: it holds the default templates/ and static/."""
@@ -167,11 +167,18 @@ def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None =
     return site, files
 
 
-def build(options: Options, out_dir: Path, diags: Diagnostics) -> int:
-    """Build the site into out_dir; returns the number of files written. Raises ContentErrors, UsageError."""
-    check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
+def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None = None) -> int:
+    """Build the site into out_dir; returns the number of files written. Raises ContentErrors, UsageError.
+
+    Builds of one output folder render side by side but write one at a time
+    (the last to finish wins); on_wait is called if this one has to wait.
+    """
+    check_output_dir(out_dir, options.content_dir, PROJECT_DIR)  # before the work of rendering
     _, files = render_site(options, diags)
-    write_site(out_dir, files)
+    with output_lock(out_dir, on_wait=on_wait):
+        # Again under the lock: the folder may have changed while this build rendered.
+        check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
+        write_site(out_dir, files)
     return len(files)
 
 

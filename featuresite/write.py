@@ -1,21 +1,51 @@
 """Stage 6: write the rendered site, all at once, never half-way.
 
-Files are written into a temporary folder beside the output folder, which
-then replaces the output folder in one rename: a failed build leaves the
-previous site exactly as it was. A marker file identifies folders this tool
-wrote, so it never replaces a folder it did not create.
+Files are written into a staging folder beside the output folder, which then
+takes the output folder's place in one atomic step: a failed or interrupted
+build (an error, Ctrl-C, a kill) leaves the previous site exactly as it was.
+A marker file identifies folders this tool wrote, so it never replaces a
+folder it did not create. A lock file beside the output folder keeps two
+builds from writing it at the same time.
+
+Names beside the output folder `site/` (all hidden, all this tool's own):
+
+    .site.lock                   the lock; kept, as deleting a lock file races with its next user
+    .site.featuresite-new-XXXX   a staging folder; left behind only by a killed build
+    .site.featuresite-old-XXXX   the previous site on its way out (systems without atomic exchange)
+
+The next build removes the leftovers, under the lock, before it writes.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import os
+import secrets
 import shutil
+import signal
+import sys
 import tempfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import UsageError
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
+
 MARKER = ".featuresite"
 """File written into every output folder; its presence allows replacing the folder."""
+STAGING_TAG = "featuresite-new"
+"""In the names of staging folders: `.site.featuresite-new-XXXX`."""
+RETIRED_TAG = "featuresite-old"
+"""In the names of folders holding the replaced site until it is deleted."""
+LOCK_WAIT_SECONDS = 60.0
+"""How long a build waits for another build of the same output folder to finish writing it."""
 
 
 def check_output_dir(out_dir: Path, content_dir: Path, project_dir: Path) -> None:
@@ -26,6 +56,9 @@ def check_output_dir(out_dir: Path, content_dir: Path, project_dir: Path) -> Non
         if out == folder or out in folder.parents:
             raise UsageError(f"refusing to write the site into {out_dir}: it is (or contains) {folder}; "
                              "choose a folder of its own, e.g. --out site")
+    if content_dir.resolve() in out.parents:
+        raise UsageError(f"refusing to write the site into {out_dir}: it is inside the content folder "
+                         f"{content_dir}; choose a folder outside it, e.g. --out site")
     if out.exists():
         if not out.is_dir():
             raise UsageError(f"--out {out_dir} exists and is not a folder")
@@ -34,12 +67,62 @@ def check_output_dir(out_dir: Path, content_dir: Path, project_dir: Path) -> Non
                              f"tool (no {MARKER} file in it); choose another --out or empty it yourself")
 
 
+def lock_path(out_dir: Path) -> Path:
+    """The lock file of an output folder: `.site.lock` beside `site/`."""
+    out = out_dir.resolve()
+    return out.parent / f".{out.name}.lock"
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path, wait: float | None = None,
+                on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the output folder's lock (flock on its lock file) for the duration of the block.
+
+    A second build of the same folder waits until the first has finished
+    writing (on_wait is called once when it starts waiting), for at most
+    `wait` seconds (default LOCK_WAIT_SECONDS), then fails with a UsageError.
+    The system releases the lock when its holder exits, however it exits.
+    """
+    wait = LOCK_WAIT_SECONDS if wait is None else wait
+    path = lock_path(out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                else:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                break
+            except (BlockingIOError, PermissionError):  # PermissionError: msvcrt's "held by another"
+                if time.monotonic() >= deadline:
+                    raise UsageError(f"another build is writing {out_dir} (it holds {path}); waited "
+                                     f"{wait:g} s for it to finish: try again when it is done") from None
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def write_site(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write every file under out_dir, replacing its previous content in one step."""
+    """Write every file under out_dir, replacing its previous content in one step.
+
+    The caller holds output_lock(out_dir). Until the final swap the output
+    folder is untouched; after it, the output folder is the new site.
+    """
     out = out_dir.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    _recover_and_clean(out)
+    # Named before it exists, so that an interrupt at any moment after this line finds it to remove.
+    staging = out.parent / f".{out.name}.{STAGING_TAG}-{os.getpid()}-{secrets.token_hex(4)}"
+    old: Path | None = None
     try:
+        staging.mkdir()
         os.chmod(staging, 0o755)
         # Sorted so that the write order (and any error) never depends on dict order.
         for rel in sorted(files):
@@ -47,13 +130,78 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[rel])
         (staging / MARKER).write_text("Written by featuresite; this folder is replaced on every build.\n")
-        if out.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rename(out, retired / "site")
-            os.rename(staging, out)
-            shutil.rmtree(retired)
-        else:
-            os.rename(staging, out)
+        with _signals_deferred():
+            old = _swap_in(staging, out)
     except BaseException:
+        # Before the swap: the unfinished site. After it (an interrupt held back until the swap was
+        # done): the previous site, when the two folders were exchanged.
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)  # if this is interrupted, the next build finishes it
+
+
+def _swap_in(staging: Path, out: Path) -> Path | None:
+    """Put staging in out's place; returns the folder now holding the previous site (None if there was none)."""
+    if not out.exists():
+        os.rename(staging, out)
+        return None
+    if _exchange(staging, out):
+        return staging  # the two folders traded places: staging now holds the previous site
+    # No atomic exchange here: two renames, with the previous site kept whole in
+    # between, so that an interrupted build can be undone (see _recover_and_clean).
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.{RETIRED_TAG}-", dir=out.parent))
+    os.rename(out, retired / "site")
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(retired / "site", out)
+        raise
+    return retired
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2 with RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library without it (old glibc, musl before 1.2.4?)
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False  # the kernel or this file system cannot exchange: fall back to two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM during the block: a Ctrl-C lands before or after the swap, never inside."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def _recover_and_clean(out: Path) -> None:
+    """Undo what a killed build left beside out: restore a previous site caught between two renames,
+    then remove staging and retired folders. Called under the lock, so none of them is in use."""
+    prefixes = (f".{out.name}.{STAGING_TAG}-", f".{out.name}.{RETIRED_TAG}-")
+    leftovers = sorted(p for p in out.parent.iterdir()
+                       if p.name.startswith(prefixes) and p.is_dir() and not p.is_symlink())
+    if not out.exists():
+        for folder in leftovers:
+            kept = folder / "site"
+            if folder.name.startswith(f".{out.name}.{RETIRED_TAG}-") and (kept / MARKER).is_file():
+                os.rename(kept, out)
+                break
+    for folder in leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
