@@ -1,6 +1,9 @@
 """Stage 4: link the parsed content: pair translations, resolve references, list pages, find collisions."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
 from .errors import Diagnostics
 from .model import Article, Page, Site
 from .parse import Parsed
@@ -112,14 +115,35 @@ def list_pages(site: Site) -> list[Page]:
     return pages
 
 
-def check_collisions(pages: list[Page], diags: Diagnostics, config_path) -> None:
-    """Two pages may never claim one output file."""
-    claimed: dict[str, Page] = {}
+def check_collisions(pages: list[Page], diags: Diagnostics, config_path: Path,
+                     files: Iterable[str] = ()) -> None:
+    """No two outputs may claim one path, nor a file a path that is another's folder.
+
+    files: the output paths of copied files (static/..., media/...). Paths
+    are compared case-folded: on macOS and Windows `CNAME` and a folder
+    `cname/` are the same name. (Pages are placed by one rule from unique
+    slugs and language codes, so this guards the rule and the copied files.)
+    """
+    claims: dict[str, str] = {}  # case-folded output path -> who claims it
     for page in pages:
-        if page.output_path in claimed:
-            diags.error(config_path, 1, 1, f"two pages claim {page.output_path}: "
-                        f"{claimed[page.output_path]} and {page}")
-        claimed[page.output_path] = page
+        key, owner = page.output_path.casefold(), f"{page} ({page.output_path})"
+        if key in claims:
+            diags.error(config_path, 1, 1, f"two pages claim one output file: {claims[key]} and {owner}")
+            continue
+        claims[key] = owner
+    for rel in files:
+        if rel.casefold() in claims:
+            diags.error(config_path, 1, 1, f"file {rel} has the output path of {claims[rel.casefold()]}")
+        claims.setdefault(rel.casefold(), f"file {rel}")
+    # A file where another output needs a folder: `cname/index.html` against `CNAME`.
+    reported: set[str] = set()
+    for path, owner in sorted(claims.items()):
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in claims and folder not in reported:
+                reported.add(folder)
+                diags.error(config_path, 1, 1, f"{claims[folder]} is written where {owner} needs a folder")
 
 
 def link_back_references(site: Site) -> None:

@@ -134,7 +134,8 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     link.resolve_references(site, parsed, failed_sheets, {f.slug for f in files.articles}, diags)
     link.check_navigation(site, failed_sheets, diags)
     site.pages = link.list_pages(site)
-    link.check_collisions(site.pages, diags, config.path)
+    link.check_collisions(site.pages, diags, config.path,
+                          [f"static/{n}" for n in site.static_files] + [f"media/{n}" for n in site.media_files])
     link.link_back_references(site)
     link.warn_unused(site, parsed, diags)
     link.warn_placeholders(site, diags)
