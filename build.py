@@ -2,7 +2,9 @@
 """Entry point: `python build.py --help`. The code lives in the featuresite package."""
 import sys
 
-from featuresite.cli import main
-
 if __name__ == "__main__":
+    try:
+        from featuresite.cli import main
+    except KeyboardInterrupt:  # Ctrl-C while Python is still importing: no traceback
+        sys.exit(130)
     sys.exit(main())

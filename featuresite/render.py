@@ -7,9 +7,11 @@ name an error that names the template line.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
+import signal
 import struct
 import json
 import traceback
@@ -288,6 +290,15 @@ _FORKED_SITE: Site | None = None
 """The Site a forked worker inherited from its parent (set just before the pool forks)."""
 
 
+def _worker_start() -> None:
+    """In each worker: leave Ctrl-C to the parent, and die with the parent even if it is killed outright."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: have the kernel send SIGKILL when the parent process ends
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere a worker ends when its task or the pool's pipe does
+
+
 def _render_share(pages: list[Page]):
     return _render_serially(_FORKED_SITE, pages, None)
 
@@ -309,7 +320,8 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
         shares = [pages[i::workers] for i in range(workers)]
         _FORKED_SITE = site
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_worker_start) as pool:
                 results = list(pool.map(_render_share, shares))
         finally:
             _FORKED_SITE = None
