@@ -1,6 +1,7 @@
 """Stage 4: link the parsed content: pair translations, resolve references, list pages, find collisions."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -180,6 +181,10 @@ def link_back_references(site: Site) -> None:
     site.cited_by = cited
 
 
+_PLATFORM_LINK_RE = re.compile(r"platforms/([a-z0-9]+(?:-[a-z0-9]+)*)/")
+"""A link from prose to a platform page."""
+
+
 def warn_unused(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
     """Warnings for content nothing uses: a figure never cited nor featured, a platform nothing links to."""
     cited = {ref.target for ref in parsed.references if ref.kind == "figure"}
@@ -190,11 +195,12 @@ def warn_unused(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
                           "or set featured: true")
     if not site.platforms:
         return
-    linked = set(site.events_by_platform)
-    bodies = [a.body for versions in site.articles.values() for a in versions.values()]
+    # One pass over the prose, not one per platform: this runs on every build and preview rebuild.
+    linked = set(site.events_by_platform) | {
+        slug for versions in site.articles.values() for a in versions.values()
+        for slug in _PLATFORM_LINK_RE.findall(a.body)}
     for platform in site.platforms.platforms:
-        mention = f"platforms/{platform.slug}/"
-        if platform.slug not in linked and not any(mention in body for body in bodies):
+        if platform.slug not in linked:
             diags.warning(platform.loc.path, platform.loc.line, platform.loc.col,
                           f"nothing links to platform '{platform.slug}': name it in an event's platforms "
                           f"or link to it from an article (../../platforms/{platform.slug}/)")

@@ -79,7 +79,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 
 @dataclass(frozen=True)
-class Article_View:  # noqa: N801 (reads as "article view" in templates)
+class ArticleView:
     """An article as one language's page shows it."""
 
     version: Article
@@ -169,12 +169,12 @@ class Renderer:
         marked = "" if version.lang == lang else f' lang="{escape(self.site.config.language(version.lang).html_lang)}"'
         return Markup(f'<a href="{escape(self.url_for("article", lang, slug))}"{marked}>{escape(version.title)}</a>')
 
-    def article_view(self, slug: str, lang: str) -> Article_View:
+    def article_view(self, slug: str, lang: str) -> ArticleView:
         """The article as the `lang` page shows it, with its body rendered."""
         version = self.site.article_version(slug, lang)
         language = self.site.config.language(version.lang)
         html = render_markdown(version.body, self.site.figures, language, self.site.strings)
-        return Article_View(version, html, version.lang != lang, language)
+        return ArticleView(version, html, version.lang != lang, language)
 
     # --- rendering ----------------------------------------------------------------------
 

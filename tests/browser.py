@@ -66,3 +66,22 @@ def start(args: list[str], cwd: Path) -> subprocess.Popen:
     build_py = Path(__file__).resolve().parent.parent / "build.py"
     return subprocess.Popen([sys.executable, str(build_py), *args], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
+
+
+def visit(browser, url: str, width: int):
+    """Open url at a width in a new page; returns (page, problems): console errors and failed requests."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    problems = []
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda req: problems.append(f"failed request: {req.url}"))
+    page.on("response", lambda res: problems.append(f"HTTP {res.status}: {res.url}")
+            if res.status >= 400 and not res.url.endswith("/404.html") else None)
+    page.goto(url, wait_until="load")
+    return page, problems
+
+
+def sideways_scroll(page) -> int:
+    """How many pixels the page is wider than the window (0 = no horizontal scroll)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

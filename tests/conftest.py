@@ -58,3 +58,11 @@ def overlay(fixture: Path, target: Path) -> Path:
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest)
     return target
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium for a test module (skipped without it, except in CI)."""
+    from browser import chromium
+    with chromium() as launched:
+        yield launched

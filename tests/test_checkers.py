@@ -9,11 +9,10 @@ import shutil
 
 import pytest
 
-from browser import chromium, free_port, require_chromium
+from browser import free_port, sideways_scroll, visit
 from checkers import axe_violations, require_tools, serve_folder, vnu_errors
 from conftest import FIXTURES, PROJECT
 from sitecheck import broken_links
-from test_e2e import sideways_scroll, visit
 
 SABOTAGE = {
     "img-without-alt": '<img src="{{ static_url(\'style.css\') }}" width="10" height="10">',
@@ -38,13 +37,6 @@ def _build(tmp_path, extra: str):
                       base_url=f"http://127.0.0.1:{port}/feature/")
     build(options, out, Diagnostics())
     return out, port
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.parametrize("fault", [None, *SABOTAGE], ids=["clean", *SABOTAGE])

@@ -13,7 +13,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from browser import chromium, free_port, require_chromium
+from browser import free_port, sideways_scroll, visit
 from checkers import axe_violations, require_tools, serve_folder, sitemap_errors, vnu_errors
 from conftest import PROJECT
 from sitecheck import broken_links, reachable_from, url_to_file
@@ -37,13 +37,6 @@ def site(tmp_path_factory):
         yield base, out
 
 
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    with chromium() as browser:
-        yield browser
-
-
 def html_pages(out: Path) -> list[str]:
     """URL paths (relative to the base) of every HTML page."""
     paths = []
@@ -51,25 +44,6 @@ def html_pages(out: Path) -> list[str]:
         rel = path.relative_to(out).as_posix()
         paths.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
     return paths
-
-
-def visit(browser, url: str, width: int):
-    """Open url at a width; returns (page, problems) with console errors and failed requests."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    problems = []
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(f"failed request: {req.url}"))
-    page.on("response", lambda res: problems.append(f"HTTP {res.status}: {res.url}")
-            if res.status >= 400 and not res.url.endswith("/404.html") else None)
-    page.goto(url, wait_until="load")
-    return page, problems
-
-
-def sideways_scroll(page) -> int:
-    """How many pixels the page is wider than the window (0 = no horizontal scroll)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 @pytest.mark.parametrize("width", [320, 375, 1280])
