@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--base-url", metavar="URL",
                            help="where the site will be published, e.g. https://example.org/feature/; "
                                 "overrides site.yaml; its path prefixes every link")
+    build_cmd.add_argument("--no-cache", action="store_true",
+                           help="ignore and keep no build cache (.featuresite-cache/ beside the output "
+                                "folder): render and write every file")
     check_cmd = commands.add_parser("check", help="validate everything and write nothing",
                                     description="Validate all content and templates; write nothing.")
     common(check_cmd)
@@ -111,8 +114,13 @@ def main(argv: list[str] | None = None) -> int:
                 def waiting() -> None:
                     print(f"build.py: another build is writing {display_path(args.out)}; waiting for it "
                           "to finish", file=sys.stderr, flush=True)
-                count = build(options, args.out, diags, on_wait=waiting)
-                summary = f"built {count} files into {display_path(args.out)}"
+                report = build(options, args.out, diags, on_wait=waiting, use_cache=not args.no_cache)
+                if report.written == 0:
+                    summary = f"{display_path(args.out)} is up to date ({report.files} files)"
+                elif report.written < report.files:
+                    summary = f"rebuilt {report.written} of {report.files} files in {display_path(args.out)}"
+                else:
+                    summary = f"built {report.files} files into {display_path(args.out)}"
     except UsageError as exc:
         print(f"build.py: error: {exc}", file=sys.stderr)
         return 2

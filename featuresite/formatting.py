@@ -18,6 +18,13 @@ def format_number(value: int | float, language: Language) -> str:
 
     Compact numbers keep every significant digit the fact sheet gives (no rounding away of data).
     """
+    # str(value) is part of the key: Decimal('1') == Decimal('1.0'), but they are written differently.
+    return _format_number(str(value), value, language)
+
+
+# Babel's pattern machinery is slow and prose cites the same figures on many pages: remember them.
+@lru_cache(maxsize=8192, typed=True)
+def _format_number(text: str, value: int | float, language: Language) -> str:
     limit = language.compact_numbers_from
     if limit is not None and abs(value) >= limit:
         locale = Locale.parse(language.locale)

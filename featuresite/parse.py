@@ -65,26 +65,21 @@ _FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
 _CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
 
 
-def _code_blanked(body: str):
+def _code_blanked(body: str) -> list[str]:
     """Every line of the body, with code blocks emptied and code spans blanked (columns kept):
     what is shown as code (`{{key}}`, `<a onclick>`) is text, not a citation or HTML."""
+    lines = []
     fence = None
     for line in body.splitlines():
-        match = _FENCE_RE.match(line)
+        match = _FENCE_RE.match(line) if line[:4].lstrip()[:1] in ("`", "~") else None
         if match:
             fence = None if fence == match.group(1) else (fence or match.group(1))
-            yield ""
+            lines.append("")
         elif fence is None:
-            yield _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+            lines.append(_CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line)
         else:
-            yield ""
-
-
-def _prose_lines(body: str, first_line: int):
-    """(line number, text) of the body's lines outside code blocks, code spans blanked."""
-    for number, line in enumerate(_code_blanked(body), start=first_line):
-        if line:
-            yield number, line
+            lines.append("")
+    return lines
 
 
 def merge(fragments: list[Parsed]) -> Parsed:
@@ -123,8 +118,9 @@ def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed,
         return
     meta = validate(root, FRONT_MATTER, Context(file.path, diags, languages, line_offset=offset))
     ok = meta is not INVALID
-    for number, line in _prose_lines(body, body_line):
-        for match in FIGURE_CITATION_RE.finditer(line):
+    lines = _code_blanked(body)
+    for number, line in enumerate(lines, start=body_line):
+        for match in FIGURE_CITATION_RE.finditer(line) if "{{" in line else ():
             where = Loc(file.path, number, match.start() + 1)
             key = match.group(1)
             if not SLUG_RE.match(key):
@@ -134,7 +130,7 @@ def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed,
             else:
                 _ref(parsed, "figure", key, where)
     # Raw HTML is kept, but not what would run script on a reader's page (see prose.py).
-    for line, col, message in unsafe_html("\n".join(_code_blanked(body))):
+    for line, col, message in unsafe_html("\n".join(lines)):
         diags.error(file.path, body_line + line - 1, col, message)
         ok = False
     if not ok:

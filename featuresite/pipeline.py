@@ -5,21 +5,24 @@ written, so content errors never leave a half-written site.
 """
 from __future__ import annotations
 
+import gc
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import jinja2
-
-from . import link
-from .config import load_config, load_strings
-from .discover import discover
+from .cache import BuildCache, BuildState, cache_dir_for, fingerprint, generator_version
 from .errors import ContentErrors, Diagnostics, UsageError
-from .model import Page, Site
-from .parse import merge, parse_article, parse_sheet
-from .schema import URL_RE
-from .render import check_templates, render_pages
-from .write import check_output_dir, output_lock, write_site
+from .write import (MARKER, Staging, check_output_dir, output_intact, output_lock, patching_site, recover,
+                    replacing_site, write_site)
+
+# The stages (and Jinja, Markdown, PyYAML, Babel with them) are imported by the functions that run
+# them: a build that finds the site up to date never needs them, and importing them is most of its time.
+if TYPE_CHECKING:
+    import jinja2
+
+    from .model import Page, Site
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The project folder: it holds the default templates/ and static/."""
@@ -53,24 +56,52 @@ def _read_static(static_dir: Path) -> dict[str, bytes]:
 
 
 class ParseCache:
-    """Per-file results of reading content, kept between builds of a long-running process (the dev server).
+    """Per-file results of reading content, kept between builds.
 
-    An entry is reused while its file keeps the same size and modification
-    time (nanoseconds) and the inputs it was read with (e.g. the site's
-    languages) are the same; its diagnostics are replayed on reuse.
+    An entry is reused while its file is unchanged and the inputs it was read
+    with (e.g. the site's languages) are the same; its diagnostics are
+    replayed on reuse. A file is known by the digest of its bytes when
+    `digests` is given (a build, see cache.py), else by its size and
+    modification time in nanoseconds (the dev server, which rescans anyway).
     """
 
-    def __init__(self) -> None:
-        self._entries: dict[Path, tuple[tuple, Any, list]] = {}
+    def __init__(self, entries: dict | None = None, digests: dict[str, bytes] | None = None) -> None:
+        self.entries: dict[Path, tuple[tuple, Any, list]] = entries or {}
+        """path -> (key, result, diagnostics)."""
+        self.digests = digests
+        """Each file's digest by its path (cache.fingerprint), or None to go by size and time."""
+        self.updated: set[Path] = set()
+        """Files whose entry was added or replaced since this cache was made."""
+
+    def _file_key(self, path: Path) -> tuple | None:
+        if self.digests is not None:
+            digest = self.digests.get(str(path))
+            return (digest,) if digest else None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return (stat.st_size, stat.st_mtime_ns)
+
+    def holds(self, path: Path, inputs: tuple) -> bool:
+        """True when get() would return a remembered result."""
+        key = self._file_key(path)
+        entry = self.entries.get(path)
+        return key is not None and entry is not None and entry[0] == key + (inputs,)
+
+    def put(self, path: Path, inputs: tuple, value: Any, found: list) -> None:
+        """Remember a result computed elsewhere (found: its diagnostics)."""
+        key = self._file_key(path)
+        if key is not None:
+            self.entries[path] = (key + (inputs,), value, found)
+            self.updated.add(path)
 
     def get(self, path: Path, inputs: tuple, compute: Callable[[Diagnostics], Any], diags: Diagnostics) -> Any:
         """compute(diags) for this file, or its remembered result if the file and inputs are unchanged."""
-        try:
-            stat = path.stat()
-            key = (stat.st_size, stat.st_mtime_ns, inputs)
-        except OSError:
-            key = None
-        entry = self._entries.get(path)
+        key = self._file_key(path)
+        if key is not None:
+            key += (inputs,)
+        entry = self.entries.get(path)
         if key is not None and entry is not None and entry[0] == key:
             diags.items.extend(entry[2])
             return entry[1]
@@ -78,8 +109,23 @@ class ParseCache:
         value = compute(own)
         diags.items.extend(own.items)
         if key is not None:
-            self._entries[path] = (key, value, own.items)
+            self.entries[path] = (key, value, own.items)
+            self.updated.add(path)
         return value
+
+
+PARALLEL_PARSE_FROM = 300
+"""With fewer article files to read than this, they are read in this process: starting workers would cost more."""
+
+
+def _parse_share(article_files: list, languages: tuple[str, ...]) -> list[tuple[Any, list]]:
+    """In a worker: (fragment, diagnostics) of each article file."""
+    from .parse import parse_article
+    results = []
+    for article_file in article_files:
+        found = Diagnostics()
+        results.append((parse_article(article_file, languages, found), found.items))
+    return results
 
 
 def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None) -> Site | None:
@@ -87,6 +133,13 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
 
     cache, when given, lets unchanged files skip reading and parsing.
     """
+    from . import link
+    from .config import load_config, load_strings
+    from .discover import discover
+    from .model import Site
+    from .parse import merge, parse_article, parse_sheet
+    from .schema import URL_RE
+    from .workers import can_fork, cores, fork_map
     cache = cache or ParseCache()
     content_dir = options.content_dir
     if not content_dir.is_dir():
@@ -119,6 +172,13 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
         diags.items.extend(own.items)
     if "sources" not in files.sheets:
         failed_sheets.add("sources")
+    unread = [f for f in files.articles if not cache.holds(f.path, languages + (f.slug,))]
+    if len(unread) >= PARALLEL_PARSE_FROM and cores() > 1 and can_fork():
+        # Many articles to read (a first build): read them side by side, then take them from the cache.
+        shares = [unread[i::cores()] for i in range(cores())]
+        for share, results in zip(shares, fork_map(_parse_share, shares, [languages] * len(shares))):
+            for article_file, (value, found) in zip(share, results):
+                cache.put(article_file.path, languages + (article_file.slug,), value, found)
     for article_file in files.articles:
         fragments.append(cache.get(article_file.path, languages + (article_file.slug,),
                                    lambda d, f=article_file: parse_article(f, languages, d), diags))
@@ -142,6 +202,39 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     return site
 
 
+def _render(site: Site, pages: list[Page], diags: Diagnostics, env: jinja2.Environment | None = None,
+            staging: Staging | None = None) -> dict[str, bytes]:
+    """Templates checked, then the pages rendered: their bytes by output path, or, with staging, written
+    there (the stamps go into staging.stamps). Raises ContentErrors on errors."""
+    from .render import check_templates, make_environment, render_pages
+    # One environment for both: templates compile once, and forked render workers inherit them compiled.
+    env = env or make_environment(site.templates_dir, auto_reload=False)
+    check_templates(site, diags, env)
+    if diags.errors:
+        raise ContentErrors(diags)
+    files = render_pages(site, pages, diags, env, write_to=staging.folder if staging else None)
+    if diags.errors:
+        raise ContentErrors(diags)
+    if staging is not None:
+        staging.stamps.update(files)
+        return {}
+    return files
+
+
+def _render_all(site: Site, diags: Diagnostics, env: jinja2.Environment | None = None,
+                staging: Staging | None = None) -> dict[str, bytes]:
+    """Every page, static file and media file (see _render). Raises ContentErrors on errors."""
+    files = _render(site, site.pages, diags, env, staging)
+    copied = {f"static/{name}": data for name, data in site.static_files.items()}
+    copied.update((f"media/{name}", data) for name, data in site.media_files.items())
+    if staging is None:
+        files.update(copied)
+    else:
+        for rel, data in copied.items():
+            staging.write(rel, data)
+    return files
+
+
 def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
                 env: jinja2.Environment | None = None,
                 select: Callable[[Site], list[Page]] | None = None) -> tuple[Site, dict[str, bytes]]:
@@ -154,33 +247,152 @@ def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None =
         diags.make_strict()
     if site is None or diags.errors:
         raise ContentErrors(diags)
-    check_templates(site, diags, env)
-    if diags.errors:
-        raise ContentErrors(diags)
-    files = render_pages(site, select(site) if select else site.pages, diags, env)
-    if diags.errors:
-        raise ContentErrors(diags)
-    if select is None:
-        for name, data in site.static_files.items():
-            files[f"static/{name}"] = data
-        for name, data in site.media_files.items():
-            files[f"media/{name}"] = data
+    files = _render(site, select(site), diags, env) if select else _render_all(site, diags, env)
     return site, files
 
 
-def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None = None) -> int:
-    """Build the site into out_dir; returns the number of files written. Raises ContentErrors, UsageError.
+@dataclass(frozen=True)
+class Outline:
+    """What decides which pages an article edit can change: the pages, what lists show of each article,
+    and which articles the timeline names. Small, to be kept in the build cache."""
 
-    Builds of one output folder render side by side but write one at a time
-    (the last to finish wins); on_wait is called if this one has to wait.
+    pages: tuple[str, ...]
+    """Every page's output path, in order."""
+    listings: dict[str, bytes]
+    """Per article, a digest of what list pages (home, feeds, sources, timeline, sitemap) show of it:
+    everything but its body."""
+    on_timeline: frozenset[str]
+    """Articles named by a timeline event."""
+
+    @classmethod
+    def of(cls, site: Site) -> Outline:
+        """The outline of a loaded site."""
+        listings = {}
+        for slug, versions in site.articles.items():
+            listed = [(lang, a.title, a.summary, a.date, a.updated, a.byline, a.sources, a.tags, a.credit)
+                      for lang, a in sorted(versions.items())]
+            listings[slug] = hashlib.blake2b(repr(listed).encode(), digest_size=16).digest()
+        return cls(tuple(page.output_path for page in site.pages), listings, frozenset(site.events_by_article))
+
+
+def pages_affected(before: Outline, after: Outline, site: Site, changed: set[str]) -> list[Page]:
+    """The pages that an edit of these article files (and nothing else) can change.
+
+    before: the outline before the edit; after: Outline.of(site). An article
+    page, when the version it shows is an edited file, or when anything listed
+    of its article changed; the list pages and the sitemap only when a title,
+    date or other listed field changed, or pages came or went; the timeline
+    only when an event names one of the articles, or pages came or went.
+    """
+    slugs = {Path(path).name.split(".", 1)[0] for path in changed}
+    pages_changed = after.pages != before.pages
+    listed = {slug for slug in slugs if after.listings.get(slug) != before.listings.get(slug)}
+    on_timeline = any(s in after.on_timeline or s in before.on_timeline for s in slugs)
+    wanted = set()
+    if listed or pages_changed:
+        wanted |= {"home", "feed", "sources", "sitemap"} | ({"timeline"} if on_timeline else set())
+    if pages_changed:
+        wanted |= {"timeline"}
+    return [page for page in site.pages if page.kind in wanted or (
+        page.kind == "article" and page.slug in slugs and (
+            pages_changed or page.slug in listed or str(site.article_version(page.slug, page.lang).path) in changed))]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    files: int
+    """How many files the site has."""
+    written: int
+    """How many of them this build wrote (0: the site was up to date)."""
+
+
+def _only_articles(paths: set[str], content_dir: Path) -> bool:
+    """True when every one of these (changed) files is an article file."""
+    articles = content_dir / "articles"
+    return all(path.parent == articles and path.suffix == ".md" and not path.name.startswith(".")
+               for path in map(Path, paths))
+
+
+def _site_files(site: Site) -> set[str]:
+    return ({page.output_path for page in site.pages} | {f"static/{n}" for n in site.static_files}
+            | {f"media/{n}" for n in site.media_files})
+
+
+def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None = None,
+          use_cache: bool = True) -> BuildReport:
+    """Build the site into out_dir. Raises ContentErrors, UsageError.
+
+    With the cache (cache.py), a build whose inputs and output are as the last
+    build left them writes nothing, and one where only article files changed
+    renders and replaces only the pages they affect; the output is the same,
+    byte for byte, as a full build's. Builds of one output folder load and
+    check content side by side but write one at a time (the last to finish
+    wins); on_wait is called if this one has to wait.
     """
     check_output_dir(out_dir, options.content_dir, PROJECT_DIR)  # before the work of rendering
-    _, files = render_site(options, diags)
+    if not use_cache:
+        _, files = render_site(options, diags)
+        with output_lock(out_dir, on_wait=on_wait):
+            # Again under the lock: the folder may have changed while this build rendered.
+            check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
+            write_site(out_dir, files)
+        return BuildReport(len(files), len(files))
+    store = BuildCache(cache_dir_for(out_dir), (
+        generator_version(), os.getcwd(), str(out_dir.resolve()), str(options.content_dir),
+        str(options.templates_dir), str(options.static_dir), options.base_url, options.strict))
+    inputs = fingerprint((options.content_dir, options.templates_dir, options.static_dir))
+    recover(out_dir, on_wait)  # a killed build's leftovers first: finishing one changes the output
+    # Without the lock, as it only reads: the state and the output are each replaced in one step, and
+    # only a state that matches both the inputs and the output as they are now says "up to date".
+    state = store.load_state()
+    if state is not None and state.inputs == inputs and output_intact(out_dir, state.output):
+        diags.items.extend(state.warnings)
+        return BuildReport(len(state.output) - 1, 0)  # the site is up to date (- 1: the marker)
+    try:
+        return _build_with_cache(options, out_dir, diags, on_wait, store, inputs)
+    finally:
+        gc.unfreeze()  # what the build froze (see below) is the collector's again, for a process that goes on
+
+
+def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None,
+                      store: BuildCache, inputs: dict[str, bytes]) -> BuildReport:
+    """The rest of build(), when the site is not up to date."""
+    parsed = ParseCache(store.load_parsed(), inputs)
+    site = load_site(options, diags, parsed)
+    if options.strict:
+        diags.make_strict()
+    if site is None or diags.errors:
+        raise ContentErrors(diags)
+    # The site lives until the build ends: taken out of the cyclic collector's sight, it is not
+    # scanned again and again while pages are rendered (and forked workers share it untouched).
+    gc.freeze()
+    from .render import make_environment
+    env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
+    outline = Outline.of(site)
     with output_lock(out_dir, on_wait=on_wait):
-        # Again under the lock: the folder may have changed while this build rendered.
         check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
-        write_site(out_dir, files)
-    return len(files)
+        # Again under the lock: another build may have written the folder meanwhile.
+        state = store.load_state()
+        if state is not None and not output_intact(out_dir, state.output):
+            state = None  # the output is not (or no longer) what the last build wrote
+        changed = {path for path in inputs.keys() | (state.inputs.keys() if state else set())
+                   if inputs.get(path) != (state.inputs.get(path) if state else None)}
+        if state is None or not _only_articles(changed, options.content_dir):
+            with replacing_site(out_dir) as staging:
+                _render_all(site, diags, env, staging)
+            stamps = staging.stamps
+        else:
+            removed = set(state.output) - _site_files(site) - {MARKER}
+            with patching_site(out_dir, removed) as staging:
+                _render(site, pages_affected(state.outline, outline, site, changed), diags, env, staging)
+            stamps = {rel: stamp for rel, stamp in state.output.items() if rel not in removed}
+            stamps.update(staging.stamps)
+        store.save(BuildState(store.key, inputs, stamps, outline, diags.warnings),
+                   {path: parsed.entries[path] for path in parsed.updated},
+                   {path: entry for path, entry in parsed.entries.items() if str(path) in inputs})
+    return BuildReport(len(stamps) - 1, len(staging.stamps))
 
 
 def check(options: Options, diags: Diagnostics) -> int:

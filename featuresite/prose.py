@@ -21,10 +21,11 @@ from html.parser import HTMLParser
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import (remove_fnrefs, render_inner_html, run_postprocessors, slugify_unicode,
+                                     strip_tags, unique)
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
+from markdown.util import AMP_SUBSTITUTE, AtomicString
 
 from .formatting import format_figure
 from .model import Figure, Language, TextPair
@@ -179,7 +180,9 @@ def unsafe_html(text: str) -> list[tuple[int, int, str]]:
         line = bisect.bisect_right(starts, offset) - 1
         return line + 1, offset - starts[line] + 1
 
-    found = [(*where(start), message) for start, _, message, _ in _Scanner(text).problems]
+    # Without a `<` there is no tag, comment or declaration for the HTML scan to find.
+    problems = _Scanner(text).problems if "<" in text else []
+    found = [(*where(start), message) for start, _, message, _ in problems]
     for regex in (_MARKDOWN_LINK_RE, _REFERENCE_DEFINITION_RE):
         for match in regex.finditer(text):
             scheme = unsafe_url(match.group(1).strip("<>"))
@@ -240,6 +243,104 @@ class _JoinCjkLines(Treeprocessor):
                 element.tail = _CJK_BREAK_RE.sub("", element.tail)
 
 
+_INLINE_TRIGGERS = {
+    "backtick": "`", "escape": "\\", "footnote": "[", "figure": "{", "reference": "[", "link": "[",
+    "image_link": "[", "image_reference": "[", "short_reference": "[", "short_image_ref": "[",
+    "autolink": "<", "automail": "<", "html": "<", "entity": "&", "linebreak": "  \n",
+    "em_strong": "*_", "em_strong2": "_", "strong_em": "*_", "not_strong": "*_",
+}
+"""Python-Markdown's inline patterns (and the figure citation) by name, each with what every match of it
+contains: one of the characters, or for 'linebreak' the whole string."""
+
+
+class _QuickInline(markdown.treeprocessors.InlineProcessor):
+    """Python-Markdown's inline stage, skipping text in which no inline pattern can match.
+
+    The stock stage tries its sixteen or so patterns one by one on every text,
+    through several Python calls each, and most text in prose matches none of
+    them. Text without any character a pattern needs (_INLINE_TRIGGERS) is
+    left as it is, which is what the stock stage would do; all other text goes
+    the stock way, so the HTML is the same. With a pattern not in the table
+    (another extension's), every text goes the stock way.
+    """
+
+    _triggers: re.Pattern | None = None
+
+    def run(self, tree, ancestors=None):  # noqa: D102 (Python-Markdown's name)
+        names = [name for name in _INLINE_TRIGGERS if name in self.inlinePatterns]
+        self._triggers = None
+        if len(names) == len(self.inlinePatterns):
+            chars = {char for name in names if name != "linebreak" for char in _INLINE_TRIGGERS[name]}
+            alternatives = [f"[{re.escape(''.join(sorted(chars)))}]"] + (["  \n"] if "linebreak" in names else [])
+            self._triggers = re.compile("|".join(alternatives))
+        return super().run(tree, ancestors)
+
+    # The stock stage's private method (Python-Markdown 3.x). Were it renamed, this would no longer be
+    # called and conversion would only be slower; tests/test_prose.py checks that it is still called.
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):  # noqa: N802, N803
+        if self._triggers is not None and not self._triggers.search(data):
+            return data
+        return super()._InlineProcessor__handleInline(data, patternIndex)
+
+
+_HEADING_TAGS = frozenset(f"h{level}" for level in range(1, 7))
+_MARKUP_CHARS_RE = re.compile("[<>&\x02\x03]")  # what the serializer escapes, and placeholders' delimiters
+
+
+class _HeadingIds(Treeprocessor):
+    """Gives each heading an id from its text, for links to its section: the ids Python-Markdown's toc
+    extension gives, without the table of contents it also builds (no page shows one)."""
+
+    def run(self, root):
+        used = {element.attrib["id"] for element in root.iter() if "id" in element.attrib}
+        counters: dict[str, int] = {}
+        for element in root.iter():
+            if element.tag in _HEADING_TAGS:
+                if "id" not in element.attrib:
+                    text = element.text or ""
+                    if len(element) == 0 and not _MARKUP_CHARS_RE.search(text):
+                        # Plain text: what serializing it would give, without serializing it.
+                        name = strip_tags(run_postprocessors(text.strip(), self.md))
+                    else:
+                        name = strip_tags(render_inner_html(remove_fnrefs(element), self.md))
+                    element.attrib["id"] = unique(slugify_unicode(html.unescape(name), "-"), used, counters)
+                element.attrib.pop("data-toc-label", None)
+
+
+_PLAIN_NAME_RE = re.compile(r"[a-zA-Z_:][-a-zA-Z0-9_:.]*\Z")
+
+
+class _HtmlScanNeeded(Treeprocessor):
+    """Decides, from the finished tree, whether the HTML needs strip_unsafe_html's scan.
+
+    It does not when the article holds no raw HTML (nothing was stashed) and
+    every element and attribute is one the scan would pass: plain names, none
+    forbidden, and no `&` in attribute values. The HTML is then exactly what
+    the serializer writes from this tree, so the scan could find nothing.
+    Anything else is scanned.
+    """
+
+    needed = True
+    """The verdict for the last conversion."""
+
+    def run(self, root):
+        self.needed = self.md.htmlStash.html_counter > 0 or any(map(self._suspect, root.iter()))
+
+    @staticmethod
+    def _suspect(element) -> bool:
+        tag = element.tag
+        if not isinstance(tag, str) or not _PLAIN_NAME_RE.match(tag):  # a comment, or a name to look at
+            return True
+        tag = tag.lower()
+        if tag in FORBIDDEN_ELEMENTS or tag == "iframe" or tag in _ANIMATION_ELEMENTS:
+            return True
+        for name, value in element.attrib.items():
+            if (not _PLAIN_NAME_RE.match(name) or "&" in value or AMP_SUBSTITUTE in value
+                    or _attribute_problem(tag, name.lower(), value)):
+                return True
+        return False
+
+
 class _FeatureProse(Extension):
     def __init__(self, figures, language, strings):
         super().__init__()
@@ -250,16 +351,22 @@ class _FeatureProse(Extension):
         md.inlinePatterns.register(_FigureCitation(self.figures, self.language, self.strings), "figure", 175)
         # After 'inline' (20) so that text nodes are final, before 'prettify' (10).
         md.treeprocessors.register(_JoinCjkLines(md), "join-cjk-lines", 15)
+        md.treeprocessors.register(_QuickInline(md), "inline", 20)  # in place of the stock one
+        md.treeprocessors.register(_HeadingIds(md), "heading-ids", 5)  # where the toc extension runs
+        # Last, after 'unescape' (0) has put back escaped characters: it judges the final tree.
+        md.treeprocessors.register(_HtmlScanNeeded(md), "html-scan-needed", -10)
+        if "table" in md.parser.blockprocessors:
+            # A table needs a `|`: most paragraphs are ruled out without splitting their first line into cells.
+            table_test = md.parser.blockprocessors["table"].test
+            md.parser.blockprocessors["table"].test = lambda parent, block: "|" in block and table_test(parent, block)
 
 
-def render_markdown(body: str, figures: dict[str, Figure], language: Language,
-                    strings: dict[str, TextPair]) -> str:
-    """Article Markdown as HTML, figures written in the language's format."""
-    md = markdown.Markdown(
+def _new_markdown(figures: dict[str, Figure], language: Language, strings: dict[str, TextPair]) -> markdown.Markdown:
+    # "tables" before _FeatureProse, which speeds up its test.
+    return markdown.Markdown(
         extensions=[
             "tables", "footnotes", "attr_list", "sane_lists",
             _FeatureProse(figures, language, strings),
-            markdown.extensions.toc.TocExtension(slugify=slugify_unicode, toc_depth="2-4"),
         ],
         extension_configs={
             # Python-Markdown str.format()s this (after turning %d into {}): other braces are text.
@@ -268,5 +375,31 @@ def render_markdown(body: str, figures: dict[str, Figure], language: Language,
         },
         output_format="html",
     )
-    # The parse stage has rejected unsafe HTML where it could locate it; this catches the rest.
-    return strip_unsafe_html(md.convert(body))
+
+
+class ProseConverter:
+    """Article Markdown to HTML for one site's figures and UI strings.
+
+    One Python-Markdown instance per language, reset between articles: setting
+    one up costs about as much as converting a typical article.
+    """
+
+    def __init__(self, figures: dict[str, Figure], strings: dict[str, TextPair]):
+        self.figures, self.strings = figures, strings
+        self._instances: dict[Language, markdown.Markdown] = {}
+
+    def convert(self, body: str, language: Language) -> str:
+        """The body as HTML, figures written in the language's format."""
+        md = self._instances.get(language)
+        if md is None:
+            md = self._instances[language] = _new_markdown(self.figures, language, self.strings)
+        md.reset()
+        output = md.convert(body)
+        # The parse stage has rejected unsafe HTML where it could locate it; this catches the rest.
+        return strip_unsafe_html(output) if md.treeprocessors["html-scan-needed"].needed else output
+
+
+def render_markdown(body: str, figures: dict[str, Figure], language: Language,
+                    strings: dict[str, TextPair]) -> str:
+    """Article Markdown as HTML, figures written in the language's format (one-off; see ProseConverter)."""
+    return ProseConverter(figures, strings).convert(body, language)

@@ -7,15 +7,10 @@ name an error that names the template line.
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import multiprocessing
-import os
-import signal
 import struct
 import json
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +24,9 @@ from .datafiles import THEME_COLOR, manifest, ranking_csv, ranking_json
 from .errors import Diagnostics
 from .formatting import figure_parts, format_date, format_figure, format_number
 from .model import PER_LANGUAGE_KINDS, Article, Language, Page, Site
-from .prose import render_markdown
+from .prose import ProseConverter
+from .workers import can_fork, cores, fork_map
+from .write import write_file
 
 TEMPLATE_FOR_KIND = {
     "landing": "landing.html",
@@ -64,10 +61,20 @@ def _json_ld(value: Any) -> Markup:
     return Markup(text)
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
-    """The Jinja environment: strict about undefined names, escaping HTML and XML."""
+def make_environment(templates_dir: Path, auto_reload: bool = True,
+                     bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: strict about undefined names, escaping HTML and XML.
+
+    auto_reload: re-read a template whose file changed (a long-running
+    process); a build reads each once. bytecode_dir: keep compiled templates
+    there (Jinja's own cache, keyed by each template's source).
+    """
+    if bytecode_dir is not None:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
+        auto_reload=auto_reload,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir is not None else None,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
         trim_blocks=True,
@@ -137,6 +144,11 @@ class Renderer:
             raise TemplateProblem(f"url_for: there is no page {page.kind} {page.lang or ''} {page.slug or ''}")
 
     @cached_property
+    def prose(self) -> ProseConverter:
+        """Converts article bodies (its Markdown instances are reused from page to page)."""
+        return ProseConverter(self.site.figures, self.site.strings)
+
+    @cached_property
     def share_image(self) -> dict | None:
         """content/media/share.png as og:image (absolute URL, width, height), if the feature has one."""
         data = self.site.media_files.get("share.png")
@@ -173,7 +185,7 @@ class Renderer:
         """The article as the `lang` page shows it, with its body rendered."""
         version = self.site.article_version(slug, lang)
         language = self.site.config.language(version.lang)
-        html = render_markdown(version.body, self.site.figures, language, self.site.strings)
+        html = self.prose.convert(version.body, language)
         return ArticleView(version, html, version.lang != lang, language)
 
     # --- rendering ----------------------------------------------------------------------
@@ -269,63 +281,65 @@ PARALLEL_FROM = 400
 """Fewer pages than this render in the calling process: starting workers would cost more than it saves."""
 
 
-def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | None
-                     ) -> tuple[dict[str, bytes], list[tuple[Path, int, str, str]]]:
-    """Render pages in this process: (output, problems as (template, line, message, page path))."""
+def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | None, write_to: Path | None
+                     ) -> tuple[dict[str, Any], list[tuple[Path, int, str, str]]]:
+    """Render pages in this process: (output, problems as (template, line, message, page path)).
+
+    The output is each page's bytes, or, with write_to, the stamp of the file
+    written there (each page is written as soon as it is rendered).
+    """
     renderer = Renderer(site, env)
-    output: dict[str, bytes] = {}
+    output: dict[str, Any] = {}
     problems = []
     for page in pages:
         try:
-            output[page.output_path] = renderer.render(page)
+            data = renderer.render(page)
         except (jinja2.TemplateError, TemplateProblem, LookupError, TypeError, ValueError,
                 AttributeError) as exc:
             path, line = _template_location(exc, site.templates_dir)
             message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
             problems.append((path, line, message, page.output_path))
+            continue
+        output[page.output_path] = data if write_to is None else write_file(write_to, page.output_path, data)
     return output, problems
 
 
 _FORKED_SITE: Site | None = None
 """The Site a forked worker inherited from its parent (set just before the pool forks)."""
+_FORKED_ENV: jinja2.Environment | None = None
+"""The Jinja environment, its templates already compiled, a forked worker inherited likewise."""
 
 
-def _worker_start() -> None:
-    """In each worker: leave Ctrl-C to the parent, and die with the parent even if it is killed outright."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:  # Linux: have the kernel send SIGKILL when the parent process ends
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere a worker ends when its task or the pool's pipe does
-
-
-def _render_share(pages: list[Page]):
-    return _render_serially(_FORKED_SITE, pages, None)
+def _render_share(pages: list[Page], write_to: Path | None):
+    return _render_serially(_FORKED_SITE, pages, _FORKED_ENV, write_to)
 
 
 def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
                  env: jinja2.Environment | None = None, workers: int | None = None,
-                 parallel_from: int = PARALLEL_FROM) -> dict[str, bytes]:
-    """Render the pages; a template error is reported at its template line, once per distinct problem.
+                 parallel_from: int = PARALLEL_FROM, write_to: Path | None = None) -> dict[str, Any]:
+    """Render the pages: their bytes by output path; a template error is reported at its template line,
+    once per distinct problem.
+
+    With write_to, each page is written into that folder as soon as it is
+    rendered (by whichever process rendered it), and the result holds the
+    files' stamps (write.FileStamp) instead of their bytes.
 
     Large sites render in `workers` forked processes (default: one per core).
     Each page depends only on the Site and itself, so the split cannot change
     a byte of the output; results are gathered in page order.
     """
-    global _FORKED_SITE
-    workers = workers or os.cpu_count() or 1
-    if workers > 1 and len(pages) >= parallel_from and "fork" in multiprocessing.get_all_start_methods():
+    global _FORKED_SITE, _FORKED_ENV
+    workers = workers or cores()
+    if workers > 1 and len(pages) >= parallel_from and can_fork():
         # Interleaved shares balance cheap and expensive pages; fork hands each worker the Site
-        # without pickling it.
+        # (and the compiled templates) without pickling them.
         shares = [pages[i::workers] for i in range(workers)]
-        _FORKED_SITE = site
+        _FORKED_SITE, _FORKED_ENV = site, env
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_worker_start) as pool:
-                results = list(pool.map(_render_share, shares))
+            results = fork_map(_render_share, shares, [write_to] * workers)
         finally:
-            _FORKED_SITE = None
-        rendered: dict[str, bytes] = {}
+            _FORKED_SITE = _FORKED_ENV = None
+        rendered: dict[str, Any] = {}
         problems = []
         for output, found in results:
             rendered.update(output)
@@ -334,7 +348,7 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
         order = {page.output_path: i for i, page in enumerate(pages)}
         problems.sort(key=lambda p: order[p[3]])
     else:
-        output, problems = _render_serially(site, pages, env)
+        output, problems = _render_serially(site, pages, env, write_to)
     reported: set[tuple[Path, int, str]] = set()
     for path, line, message, page_path in problems:
         if (path, line, message) not in reported:  # the same fault on every page is reported once

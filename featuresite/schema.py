@@ -184,6 +184,10 @@ class Url(Str):
         return value
 
 
+_INT_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+"""Reads YAML integers (0x1F, 1_000, ...) as PyYAML does; it keeps no state between calls."""
+
+
 class Int(Type):
     """A whole number, at least `minimum`."""
 
@@ -198,7 +202,7 @@ class Int(Type):
         if node.tag != INT_TAG:
             ctx.error(node, f"expected a whole number, found {_describe(node)}")
             return INVALID
-        value = yaml.SafeLoader.construct_yaml_int(yaml.SafeLoader(""), node)
+        value = _INT_CONSTRUCTOR.construct_yaml_int(node)
         if self.minimum is not None and value < self.minimum:
             ctx.error(node, f"must be at least {self.minimum}, found {value}")
             return INVALID
@@ -221,7 +225,7 @@ class Number(Type):
             ctx.error(node, f"expected a number, found {_describe(node)}")
             return INVALID
         if node.tag == INT_TAG:
-            return yaml.SafeLoader("").construct_yaml_int(node)
+            return _INT_CONSTRUCTOR.construct_yaml_int(node)
         try:
             value = decimal.Decimal(node.value.replace("_", ""))
         except decimal.InvalidOperation:

@@ -28,7 +28,7 @@ from tornado import ioloop
 
 from .errors import ContentErrors, Diagnostic, Diagnostics
 from .model import Page, Site
-from .pipeline import Options, ParseCache, render_site
+from .pipeline import Options, Outline, ParseCache, pages_affected, render_site
 from .render import make_environment
 
 log = logging.getLogger("featuresite.serve")
@@ -61,12 +61,6 @@ def _scan(folders: Iterable[Path]) -> dict[str, tuple[int, int]]:
                 except OSError:
                     continue  # removed while scanning
     return found
-
-
-def _listing(site: Site, slug: str) -> dict:
-    """What list pages (home, feeds, timeline, sources) show of an article: everything but its body."""
-    return {lang: (a.title, a.summary, a.date, a.updated, a.byline, a.sources, a.tags, a.credit)
-            for lang, a in site.articles.get(slug, {}).items()}
 
 
 @dataclass
@@ -118,24 +112,8 @@ class Preview:
         if not only_articles or self.site is None or self.problems:
             self._build(None)
             return
-        slugs = {p.name.split(".", 1)[0] for p in changed}
-        before = self.site
-
-        def affected(site: Site) -> list[Page]:
-            # What a page shows of an article decides whether it changes: the article's own pages
-            # always; the lists only when a title, date or other listed field changed; the timeline
-            # only when an event names the article; the sitemap only when pages came or went.
-            pages_changed = site.pages != before.pages
-            listing_changed = pages_changed or any(_listing(site, s) != _listing(before, s) for s in slugs)
-            on_timeline = any(s in site.events_by_article or s in before.events_by_article for s in slugs)
-            wanted = {"article"}
-            if listing_changed:
-                wanted |= {"home", "feed", "sources"} | ({"timeline"} if on_timeline else set())
-            if pages_changed:
-                wanted |= {"sitemap", "timeline"}
-            return [page for page in site.pages if page.kind in wanted
-                    and (page.kind != "article" or page.slug in slugs)]
-        self._build(affected)
+        before = Outline.of(self.site)
+        self._build(lambda site: pages_affected(before, Outline.of(site), site, {str(p) for p in changed}))
 
     def _build(self, select: Callable[[Site], list[Page]] | None) -> None:
         diags = Diagnostics()

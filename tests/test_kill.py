@@ -103,7 +103,7 @@ def test_killed_build_leaves_the_previous_site_intact(corpus, previous, tmp_path
     if signum == signal.SIGKILL:  # the next build removes the leftovers
         with _reaped(_build(corpus, out, "https://example.org/elsewhere/")) as again:
             assert again.wait(timeout=300) == 0
-        assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".featuresite-cache", ".site.lock", "site"]
         assert "https://example.org/elsewhere/" in (out / "sitemap.xml").read_text()
 
 

@@ -29,3 +29,19 @@ def test_one_and_two_workers_give_identical_output(tmp_path):
         three = render_pages(site, site.pages, Diagnostics(), workers=3, parallel_from=0)
         assert list(one) == list(two) == list(three) and one == two == three
         assert len(one) == len(site.pages)  # every page rendered, once
+
+
+def test_articles_read_in_workers_give_identical_output(tmp_path, run_cli, monkeypatch):
+    """A first build reads many articles in forked workers; the site is the same as read in one process."""
+    from make_corpus import write_corpus
+
+    from featuresite import pipeline
+    write_corpus(40, tmp_path / "content")
+    trees = []
+    for threshold in (1, 10**9):
+        monkeypatch.setattr(pipeline, "PARALLEL_PARSE_FROM", threshold)
+        out = tmp_path / f"out-{threshold}"
+        result = run_cli(["build", "--no-cache", "--content", tmp_path / "content", "--out", out])
+        assert result.code == 0, result.err
+        trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1] and len(trees[0]) > 80

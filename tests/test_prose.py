@@ -1,4 +1,10 @@
 """Article Markdown: figure citations, CJK line joining, tables, footnotes, heading ids."""
+import re
+
+import markdown
+import pytest
+
+from featuresite import prose
 from featuresite.errors import Loc
 from featuresite.model import Figure
 from featuresite.prose import render_markdown
@@ -35,3 +41,78 @@ def test_tables_footnotes_and_heading_ids():
     assert '<h2 id="how">Method</h2>' in html
     assert "<table>" in html and "<td>1</td>" in html
     assert 'class="footnote-ref"' in html and 'title="Back to footnote 1"' in html
+
+
+# --- the speed-ups give the stock output --------------------------------------------------------
+
+SAMPLES = [
+    "Plain prose, nothing to do.\nA second line.",
+    "`code {{talent}}` and ``double `tick` code`` and \\*escaped\\* and \\`tick.",
+    "A footnote[^1] and {{talent}} again.\n\n[^1]: The note, with *emphasis*.",
+    "[link](https://example.org/a_b) ![image](pic.png \"title\") [ref][r] [short] ![short img]\n\n"
+    "[r]: https://example.org/r\n[short]: /s\n[short img]: /i.png",
+    "<https://example.org/auto> <someone@example.org> line  \nbreak <b>bold</b> &amp; &copy; &#169; R&D",
+    "*em* **strong** ***both*** _under_ __double__ snake_case_name 2*3*4 a * b",
+    "中原科技城在全国\n排名第十五。**加粗**与*强调*，{{talent}}。",
+    "## Heading *with* `code` & more {#custom-id}\n\n## Heading *with* `code` & more\n\n"
+    "### 第二节 标题\n\n### Footnoted[^n]\n\n#### <span>html</span> head\n\n[^n]: note",
+    "| a | b |\n| --- | --- |\n| *x* | [y](/y) |\n\nNo | table | here\nat all",
+    "Para {: .lead }\n\n[x](jav&#97;script:alert(1)) <b onmouseover=\"x\">b</b>\n\n"
+    "Attr\n{: onclick=\"alert(1)\" }\n\n<script>alert(1)</script>\n\n<!-- note -->",
+    "> quote with **bold**\n>\n> - list *item*\n\n1. one\n2. two `code`\n\n    indented code <b>",
+]
+
+
+def _stock_inline(monkeypatch):
+    monkeypatch.setattr(prose, "_INLINE_TRIGGERS", {})  # no pattern known: every text goes the stock way
+
+
+@pytest.mark.parametrize("lang", [EN, ZH], ids=["en", "zh"])
+def test_quick_inline_stage_gives_the_stock_output(monkeypatch, lang):
+    quick = [render_markdown(text, FIGURES, lang, STRINGS) for text in SAMPLES]
+    _stock_inline(monkeypatch)
+    assert quick == [render_markdown(text, FIGURES, lang, STRINGS) for text in SAMPLES]
+
+
+def test_quick_inline_stage_is_in_use(monkeypatch):
+    """Python-Markdown still calls the method it overrides (a rename upstream would silently slow it down)."""
+    calls = []
+    stock = prose._QuickInline._InlineProcessor__handleInline
+    monkeypatch.setattr(prose._QuickInline, "_InlineProcessor__handleInline",
+                        lambda self, data, i=0: calls.append(data) or stock(self, data, i))
+    render_markdown("Plain text, and *emphasis*.", FIGURES, EN, STRINGS)
+    assert calls
+    md = prose._new_markdown(FIGURES, EN, STRINGS)
+    assert len(md.inlinePatterns) == len([n for n in prose._INLINE_TRIGGERS if n in md.inlinePatterns])
+
+
+def test_html_scan_is_skipped_only_when_it_could_find_nothing(monkeypatch):
+    skipped = []
+    for text in SAMPLES:
+        converter = prose.ProseConverter(FIGURES, STRINGS)
+        html = converter.convert(text, EN)
+        if not converter._instances[EN].treeprocessors["html-scan-needed"].needed:
+            skipped.append(text)
+            assert prose.strip_unsafe_html(html) == html
+    assert SAMPLES[0] in skipped and SAMPLES[-2] not in skipped  # plain prose; raw HTML and attributes
+    monkeypatch.setattr(prose._HtmlScanNeeded, "run", lambda self, root: None)  # `needed` stays True
+    always = [render_markdown(text, FIGURES, EN, STRINGS) for text in SAMPLES]
+    monkeypatch.undo()
+    assert [render_markdown(text, FIGURES, EN, STRINGS) for text in SAMPLES] == always
+    assert not re.search("<[^>]*onclick", always[-2]) and "<script" not in always[-2]
+
+
+def test_heading_ids_are_the_toc_extension_ids():
+    text = SAMPLES[7] + "\n\n## Plain\n\n## Plain\n\n## R&amp;D > all\n\n## \n"
+    ids = re.findall(r'<h\d id="([^"]*)"', render_markdown(text, FIGURES, EN, STRINGS))
+    stock = markdown.Markdown(extensions=["footnotes", "attr_list", markdown.extensions.toc.TocExtension(
+        slugify=markdown.extensions.toc.slugify_unicode)], output_format="html")
+    assert ids == re.findall(r'<h\d id="([^"]*)"', stock.convert(text))
+    assert "custom-id" in ids and "plain_1" in ids
+
+
+def test_one_converter_gives_what_fresh_ones_give():
+    """Reusing a Markdown instance (reset between articles) leaks nothing from one article into the next."""
+    converter = prose.ProseConverter(FIGURES, STRINGS)
+    for text in SAMPLES + SAMPLES[::-1]:
+        assert converter.convert(text, EN) == render_markdown(text, FIGURES, EN, STRINGS)

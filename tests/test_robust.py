@@ -62,7 +62,7 @@ def test_refuses_a_file_as_output_folder(tmp_path, run_cli):
 def test_marker_file_and_nothing_else_beside_the_output(built, tmp_path):
     out, files = built
     assert write.MARKER in files
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".featuresite-cache", ".out.lock", "out"]
 
 
 # --- one build at a time -----------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_swap_without_atomic_exchange(built, tmp_path, monkeypatch):
     with write.output_lock(out):
         write.write_site(out, {"index.html": b"new"})
     assert _tree(out) == {"index.html": b"new", write.MARKER: (out / write.MARKER).read_bytes()}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".featuresite-cache", ".out.lock", "out"]
 
 
 def test_swap_is_atomic_exchange_on_linux(built, monkeypatch):
@@ -186,7 +186,7 @@ def test_failed_write_keeps_the_previous_site_and_leaves_nothing(built, tmp_path
         write.write_site(out, {"index.html": b"new"})
     monkeypatch.undo()
     assert _tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".featuresite-cache", ".out.lock", "out"]
 
 
 def test_write_error_is_a_message_not_a_traceback(built, run_cli, monkeypatch):
@@ -195,7 +195,7 @@ def test_write_error_is_a_message_not_a_traceback(built, run_cli, monkeypatch):
     def fail(*args):
         raise PermissionError(13, "Permission denied", str(out))
     monkeypatch.setattr(write, "_swap_in", fail)
-    result = run_cli(["build", "--content", FIXTURES / "minimal", "--out", out])
+    result = run_cli(["build", "--no-cache", "--content", FIXTURES / "minimal", "--out", out])
     assert result.code == 2
     assert result.err.startswith("build.py: error: [Errno 13] Permission denied")
     assert _tree(out) == before

@@ -1,0 +1,174 @@
+"""The build cache: what the last build of an output folder read and wrote, so the next one redoes only what changed.
+
+It lives beside the output folder, in `.featuresite-cache/<folder name>/`
+(git-ignored; safe to delete at any time, the next build is then a full one):
+
+    state.pickle    the key, each input file's digest, each output file's stamp, the page outline, the warnings
+    parsed.pickle   each content file's parse result, by the file's digest
+
+Nothing in it is used unless it was written with the same key: generator
+version (its source code, Python's and the libraries' versions), options,
+working folder. An input file counts as unchanged only when its bytes hash
+the same; the output folder counts as the one the last build wrote only when
+it holds exactly the files it wrote, each with the same size, modification
+time and inode. Anything else, or a cache that cannot be read, means a full
+build.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .errors import Diagnostic
+
+CACHE_FOLDER = ".featuresite-cache"
+"""The cache's folder, beside the output folder."""
+RECENT_ENTRIES = 50
+"""Parse results changed since parsed.pickle was written are kept apart, in parsed-recent.pickle, up to
+this many (or a twentieth of all): saving them is then quick."""
+LIBRARIES = ("jinja2", "markdown", "pyyaml", "babel", "markupsafe")
+"""Libraries whose version changes what a build writes."""
+
+
+@lru_cache(maxsize=1)
+def generator_version() -> str:
+    """A digest of everything in the generator that decides its output: its code, Python's and the libraries'
+    versions. (Templates, static files and content are inputs, fingerprinted on every build.)"""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(sys.version.encode())
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for library in LIBRARIES:
+        digest.update(f"{library}={metadata.version(library)}\0".encode())
+    return digest.hexdigest()
+
+
+def cache_dir_for(out_dir: Path) -> Path:
+    """Where the cache of an output folder lives: `.featuresite-cache/site/` beside `site/`."""
+    out = out_dir.resolve()
+    return out.parent / CACHE_FOLDER / out.name
+
+
+def fingerprint(folders: tuple[Path, ...]) -> dict[str, bytes]:
+    """The digest of every file's bytes below the folders, by its path (as the folder was given)."""
+    digests: dict[str, bytes] = {}
+    todo = [str(folder) for folder in folders]
+    while todo:
+        try:
+            entries = os.scandir(todo.pop())
+        except OSError:
+            continue  # a folder that does not exist (e.g. no static/)
+        with entries:
+            for entry in entries:
+                if entry.is_dir():
+                    todo.append(entry.path)
+                    continue
+                try:
+                    with open(entry.path, "rb") as file:
+                        digests[entry.path] = hashlib.blake2b(file.read(), digest_size=16).digest()
+                except OSError:
+                    digests[entry.path] = b""  # unreadable: the build reports it; never equal to a digest
+    return digests
+
+
+@dataclass
+class BuildState:
+    """What one build read and wrote (state.pickle)."""
+
+    key: tuple
+    """Generator version, options and working folder it was built with."""
+    inputs: dict[str, bytes]
+    """Every input file's digest (fingerprint)."""
+    output: dict[str, tuple[int, int, int]]
+    """Every file of the output folder and its stamp as written."""
+    outline: Any
+    """The site's page outline (pipeline.Outline), for deciding what an article edit affects."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """The build's warnings, shown again when nothing changed."""
+
+
+def _load(path: Path) -> Any:
+    gc.disable()  # unpickling builds many small objects; the cyclic collector would only slow it down
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)
+    finally:
+        gc.freeze()  # and they live until the build ends: no collection needs to look at them again
+        gc.enable()
+
+
+def _save(path: Path, value: Any) -> None:
+    """Write in one step (a temporary file renamed over the old one): a reader sees the old or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f"{path.name}.{os.getpid()}.draft")
+    try:
+        with open(draft, "wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(draft, path)
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
+
+
+class BuildCache:
+    """One output folder's cache: loads what matches the key, saves after a successful build."""
+
+    def __init__(self, folder: Path, key: tuple):
+        self.folder = folder
+        """The cache folder (cache_dir_for(out))."""
+        self.key = key
+        """What the cache must have been written with to be used."""
+
+    def load_state(self) -> BuildState | None:
+        """The last build's state, or None if there is none with this key or it cannot be read."""
+        try:
+            state = _load(self.folder / "state.pickle")
+        except Exception:  # missing, truncated, written by another version: a full build
+            return None
+        if not isinstance(state, BuildState) or state.key != self.key:
+            return None
+        return state
+
+    def load_parsed(self) -> dict:
+        """The parse results by file: {path: (key, value, diagnostics)} (see pipeline.ParseCache)."""
+        entries: dict = {}
+        # Recent entries over the base ones. Each entry is checked against its file's digest when
+        # used, so any mix of the two files is safe.
+        for name in ("parsed.pickle", "parsed-recent.pickle"):
+            try:
+                key, found = _load(self.folder / name)
+            except Exception:  # missing, truncated, written by another version
+                continue
+            if key == self.key and isinstance(found, dict):
+                entries.update(found)
+        return entries
+
+    def save(self, state: BuildState, updated: dict, everything: dict) -> None:
+        """Keep this build's state and parse results: the entries updated by this build, or, when
+        the recent ones grow beyond a few, all of them (rewriting all costs more than parsing a few)."""
+        # The state is removed first and written last: a build always checks it first, so it never
+        # trusts parse results or output that a half-finished save has not vouched for.
+        (self.folder / "state.pickle").unlink(missing_ok=True)
+        if updated:
+            recent: dict = {}
+            try:
+                key, found = _load(self.folder / "parsed-recent.pickle")
+                if key == self.key and isinstance(found, dict):
+                    recent = found
+            except Exception:
+                pass
+            recent.update(updated)
+            if len(recent) <= max(RECENT_ENTRIES, len(everything) // 20) and (self.folder / "parsed.pickle").exists():
+                _save(self.folder / "parsed-recent.pickle", (self.key, recent))
+            else:
+                (self.folder / "parsed-recent.pickle").unlink(missing_ok=True)
+                _save(self.folder / "parsed.pickle", (self.key, everything))
+        _save(self.folder / "state.pickle", state)

@@ -1,0 +1,43 @@
+"""Work split across forked processes, one per core: rendering pages, reading many articles.
+
+Forking hands each worker the parent's memory (the Site, compiled
+templates) without pickling it; only the results travel back.
+"""
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Sequence
+
+
+def can_fork() -> bool:
+    """True where worker processes can be forked (not on Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def cores() -> int:
+    """How many processes to run side by side."""
+    return os.cpu_count() or 1
+
+
+def _worker_start() -> None:
+    """In each worker: leave Ctrl-C to the parent, and die with the parent even if it is killed outright."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: have the kernel send SIGKILL when the parent process ends
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere a worker ends when its task or the pool's pipe does
+
+
+def fork_map(function: Callable[..., Any], shares: Sequence[Any], *more: Sequence[Any]) -> list[Any]:
+    """function(share, *more items) for each share, each in its own forked worker; results in order.
+
+    function must be a module-level function; what it needs beyond its
+    arguments it finds in module globals set before the call (inherited by fork).
+    """
+    with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("fork"),
+                             initializer=_worker_start) as pool:
+        return list(pool.map(function, shares, *more))

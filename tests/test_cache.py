@@ -1,0 +1,217 @@
+"""The build cache: never stale, and the output byte for byte a full build's.
+
+Each scenario edits a copy of the bilingual fixture, builds it with the
+cache (incrementally when the edit allows) and compares the result with a
+build of the same content without any cache.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+
+from featuresite import cache, pipeline, write
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path, run_cli):
+    """The bilingual fixture copied to tmp_path/content and built (with the cache) into tmp_path/site."""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "bilingual", content)
+
+    def build(*extra) -> str:
+        result = run_cli(["build", "--content", content, "--out", tmp_path / "site", *extra])
+        assert result.code == 0, result.err
+        return result.out
+
+    def without_cache(*extra) -> dict[str, bytes]:
+        fresh = tmp_path / "fresh"
+        result = run_cli(["build", "--no-cache", "--content", content, "--out", fresh, *extra])
+        assert result.code == 0, result.err
+        tree = _tree(fresh)
+        shutil.rmtree(fresh)
+        return tree
+
+    assert "built" in build()
+    return content, tmp_path / "site", build, without_cache
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_cache_lives_beside_the_output_and_is_git_ignored(project):
+    content, site, build, _ = project
+    folder = site.parent / ".featuresite-cache" / "site"
+    assert (folder / "state.pickle").is_file() and (folder / "parsed.pickle").is_file()
+    assert "/.featuresite-cache/" in (Path(__file__).parent.parent / ".gitignore").read_text().splitlines()
+
+
+def test_nothing_changed_writes_nothing(project):
+    content, site, build, without_cache = project
+    stamps = {p: p.stat().st_mtime_ns for p in site.rglob("*")}
+    assert "is up to date" in build()
+    assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == stamps
+    assert _tree(site) == without_cache()
+
+
+def test_warnings_are_shown_again_when_nothing_changed(tmp_path, run_cli):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "minimal", content)
+    shutil.copytree(FIXTURES / "warnings" / "missing-translation", content, dirs_exist_ok=True)
+    args = ["build", "--content", content, "--out", tmp_path / "site"]
+    first, second = run_cli(args), run_cli(args)
+    assert "is up to date" in second.out
+    assert first.messages and second.messages == first.messages
+    assert run_cli(args + ["--strict"]).code == 1  # --strict is another key: no cached success
+
+
+@pytest.mark.parametrize("edit", ["body", "title", "date", "zh-body", "new-article", "new-translation",
+                                  "removed-article", "removed-translation"])
+def test_article_edits_rebuild_incrementally_and_exactly(project, edit):
+    content, site, build, without_cache = project
+    articles = content / "articles"
+    if edit == "body":
+        _edit(articles / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+    elif edit == "title":
+        _edit(articles / "harbour-opens.en.md", "title: Tidewater Harbour Observatory opens",
+              "title: The Tidewater Harbour Observatory opens")
+    elif edit == "date":  # moves the article in every list: translations share their date
+        for path in articles.glob("ranking-climb.*.md"):
+            path.write_text(re.sub(r"(?m)^date: .*$", "date: 2030-01-01", path.read_text(encoding="utf-8")),
+                            encoding="utf-8")
+    elif edit == "zh-body":
+        text = (articles / "zh-only-note.zh.md").read_text(encoding="utf-8")
+        (articles / "zh-only-note.zh.md").write_text(text + "\n补充一句。\n", encoding="utf-8")
+    elif edit == "new-article":
+        shutil.copyfile(articles / "zh-only-note.zh.md", articles / "another-note.zh.md")
+    elif edit == "new-translation":
+        shutil.copyfile(articles / "zh-only-note.zh.md", articles / "zh-only-note.en.md")
+    elif edit == "removed-article":
+        (articles / "zh-only-note.zh.md").unlink()
+    elif edit == "removed-translation":
+        (articles / "ranking-climb.en.md").unlink()
+    out = build()
+    assert "rebuilt" in out, out  # only some pages were written
+    assert _tree(site) == without_cache()
+    assert "is up to date" in build()
+
+
+def test_other_edits_rebuild_everything_exactly(project, tmp_path):
+    content, site, build, without_cache = project
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    _edit(content / "data" / "figures.yaml", "value: ", "value: 1")  # a fact sheet
+    assert "built" in build()
+    assert _tree(site) == without_cache()
+    assert "built" in build("--base-url", "https://example.org/elsewhere/")  # an option
+    assert _tree(site) == without_cache("--base-url", "https://example.org/elsewhere/")
+
+
+def test_a_template_edit_is_seen(tmp_path, monkeypatch, project):
+    content, site, build, without_cache = project
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    monkeypatch.setattr(pipeline, "DEFAULT_TEMPLATES", templates)
+    monkeypatch.setattr(pipeline.Options.__init__, "__defaults__",
+                        (templates,) + pipeline.Options.__init__.__defaults__[1:])
+    build()
+    _edit(templates / "article.html", '<div class="story-body">', '<div class="story-body" data-edited>')
+    assert "built" in build()
+    assert b"data-edited" in (site / "en/articles/harbour-opens/index.html").read_bytes()
+    assert _tree(site) == without_cache()
+
+
+def test_a_change_that_keeps_size_and_time_is_seen(project):
+    """The cache goes by the bytes, not by what the file system says about them."""
+    content, site, build, without_cache = project
+    article = content / "articles" / "harbour-opens.en.md"
+    info = article.stat()
+    _edit(article, "derelict fish market", "derelict fish marker")  # same length
+    os.utime(article, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert article.stat().st_size == info.st_size and article.stat().st_mtime_ns == info.st_mtime_ns
+    assert "rebuilt" in build()
+    assert b"fish marker" in (site / "en/articles/harbour-opens/index.html").read_bytes()
+    assert _tree(site) == without_cache()
+
+
+def test_another_generator_version_does_not_use_the_cache(project, monkeypatch):
+    content, site, build, without_cache = project
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+    monkeypatch.setattr(pipeline, "generator_version", lambda: "another version")
+    assert "built" in build()  # everything, not "rebuilt" or "up to date"
+    assert _tree(site) == without_cache()
+
+
+def test_generator_version_covers_the_code_and_libraries():
+    version = cache.generator_version()
+    assert len(version) == 32 and version == cache.generator_version()
+    assert {"jinja2", "markdown", "pyyaml", "babel"} <= set(cache.LIBRARIES)
+
+
+def test_a_damaged_cache_is_ignored(project):
+    content, site, build, without_cache = project
+    folder = site.parent / ".featuresite-cache" / "site"
+    for name in ("state.pickle", "parsed.pickle"):
+        (folder / name).write_bytes(b"\x80\x05 not a pickle")
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+    assert "built" in build()
+    assert _tree(site) == without_cache()
+    shutil.rmtree(site.parent / ".featuresite-cache")  # safe to delete
+    assert "built" in build()
+    assert _tree(site) == without_cache()
+
+
+def test_a_stale_parse_result_is_never_used(project):
+    """An entry whose file digest does not match is parsed again, whatever the cache claims."""
+    content, site, build, without_cache = project
+    folder = site.parent / ".featuresite-cache" / "site"
+    key, entries = pickle.loads((folder / "parsed.pickle").read_bytes())
+    path = next(p for p in entries if p.name == "harbour-opens.en.md")
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+    (folder / "parsed-recent.pickle").unlink(missing_ok=True)
+    (folder / "parsed.pickle").write_bytes(pickle.dumps((key, entries)))  # the old result for the file
+    build()
+    assert b"fish hall" in (site / "en/articles/harbour-opens/index.html").read_bytes()
+    assert path in entries and _tree(site) == without_cache()
+
+
+def test_a_hand_edited_output_is_rebuilt(project):
+    content, site, build, without_cache = project
+    (site / "en/index.html").write_text("edited by hand")
+    (site / "zh/timeline/index.html").unlink()
+    assert "built" in build()
+    assert _tree(site) == without_cache()
+
+
+def test_an_incremental_build_killed_while_moving_files_is_finished_by_the_next(project, monkeypatch):
+    content, site, build, without_cache = project
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+
+    def killed(staging, out):
+        raise KeyboardInterrupt  # as if killed once the plan was written, before anything moved
+    monkeypatch.setattr(write, "_carry_out_plan", killed)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(pipeline.Options(content_dir=content), site, pipeline.Diagnostics())
+    monkeypatch.undo()
+    leftovers = [p for p in site.parent.iterdir() if write.STAGING_TAG in p.name]
+    assert len(leftovers) == 1 and (leftovers[0] / write.PLAN).is_file()
+    assert b"fish hall" not in (site / "en/articles/harbour-opens/index.html").read_bytes()
+    with write.output_lock(site):
+        write._recover_and_clean(site.resolve())  # what the next build does first
+    assert b"fish hall" in (site / "en/articles/harbour-opens/index.html").read_bytes()
+    assert not [p for p in site.parent.iterdir() if write.STAGING_TAG in p.name]
+    build()
+    assert _tree(site) == without_cache()
