@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +34,27 @@ CACHE_FOLDER = ".featuresite-cache"
 RECENT_ENTRIES = 50
 """Parse results changed since parsed.pickle was written are kept apart, in parsed-recent.pickle, up to
 this many (or a twentieth of all): saving them is then quick."""
-LIBRARIES = ("jinja2", "markdown", "pyyaml", "babel", "markupsafe")
+ENTRIES_PER_PICKLE = 250
+"""Parse results are pickled this many at a time (see BuildCache._save_entries)."""
+LIBRARIES = ("jinja2", "markdown", "yaml", "babel", "markupsafe")
 """Libraries whose version changes what a build writes."""
 
 
 @lru_cache(maxsize=1)
 def generator_version() -> str:
-    """A digest of everything in the generator that decides its output: its code, Python's and the libraries'
-    versions. (Templates, static files and content are inputs, fingerprinted on every build.)"""
+    """A digest of everything in the generator that decides its output: its code, Python's version, the
+    libraries' installed code. (Templates, static files and content are inputs, fingerprinted on every build.)"""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(sys.version.encode())
     for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for library in LIBRARIES:
-        digest.update(f"{library}={metadata.version(library)}\0".encode())
+        # Where each library's code is, and its size and time: an upgrade or reinstall replaces it.
+        # (Cheaper than importlib.metadata, and this runs even when a build has nothing to do.)
+        spec = importlib.util.find_spec(library)
+        origin = Path(spec.origin) if spec and spec.origin else None
+        info = origin.stat() if origin else None
+        digest.update(f"{library}={origin}:{info and (info.st_size, info.st_mtime_ns)}\0".encode())
     return digest.hexdigest()
 
 
@@ -143,32 +150,57 @@ class BuildCache:
         # Recent entries over the base ones. Each entry is checked against its file's digest when
         # used, so any mix of the two files is safe.
         for name in ("parsed.pickle", "parsed-recent.pickle"):
-            try:
-                key, found = _load(self.folder / name)
-            except Exception:  # missing, truncated, written by another version
-                continue
-            if key == self.key and isinstance(found, dict):
-                entries.update(found)
+            entries.update(self._load_entries(self.folder / name))
         return entries
+
+    def _load_entries(self, path: Path) -> dict:
+        entries: dict = {}
+        gc.disable()  # as in _load
+        try:
+            with open(path, "rb") as file:
+                if pickle.load(file) != self.key:
+                    return {}
+                while True:
+                    try:
+                        entries.update(pickle.load(file))
+                    except EOFError:
+                        break
+        except Exception:  # missing, truncated, written by another version: what was read is kept
+            pass
+        finally:
+            gc.freeze()
+            gc.enable()
+        return entries
+
+    def _save_entries(self, path: Path, entries: dict) -> None:
+        """The key, then the entries in pickles of ENTRIES_PER_PICKLE: pickling them all at once would hold
+        a table of every object in memory (the build's peak), and a file cut short still gives the
+        entries before the cut."""
+        draft = path.with_name(f"{path.name}.{os.getpid()}.draft")
+        items = list(entries.items())
+        try:
+            with open(draft, "wb") as file:
+                pickle.dump(self.key, file, protocol=pickle.HIGHEST_PROTOCOL)
+                for start in range(0, len(items), ENTRIES_PER_PICKLE):
+                    pickle.dump(dict(items[start:start + ENTRIES_PER_PICKLE]), file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(draft, path)
+        except BaseException:
+            draft.unlink(missing_ok=True)
+            raise
 
     def save(self, state: BuildState, updated: dict, everything: dict) -> None:
         """Keep this build's state and parse results: the entries updated by this build, or, when
         the recent ones grow beyond a few, all of them (rewriting all costs more than parsing a few)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         # The state is removed first and written last: a build always checks it first, so it never
         # trusts parse results or output that a half-finished save has not vouched for.
         (self.folder / "state.pickle").unlink(missing_ok=True)
         if updated:
-            recent: dict = {}
-            try:
-                key, found = _load(self.folder / "parsed-recent.pickle")
-                if key == self.key and isinstance(found, dict):
-                    recent = found
-            except Exception:
-                pass
-            recent.update(updated)
-            if len(recent) <= max(RECENT_ENTRIES, len(everything) // 20) and (self.folder / "parsed.pickle").exists():
-                _save(self.folder / "parsed-recent.pickle", (self.key, recent))
+            base, recent = self.folder / "parsed.pickle", self.folder / "parsed-recent.pickle"
+            changed = {**self._load_entries(recent), **updated} if base.exists() else {}
+            if base.exists() and len(changed) <= max(RECENT_ENTRIES, len(everything) // 20):
+                self._save_entries(recent, changed)
             else:
-                (self.folder / "parsed-recent.pickle").unlink(missing_ok=True)
-                _save(self.folder / "parsed.pickle", (self.key, everything))
+                recent.unlink(missing_ok=True)
+                self._save_entries(base, everything)
         _save(self.folder / "state.pickle", state)

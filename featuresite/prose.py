@@ -21,6 +21,10 @@ from html.parser import HTMLParser
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import (remove_fnrefs, render_inner_html, run_postprocessors, slugify_unicode,
                                      strip_tags, unique)
 from markdown.inlinepatterns import InlineProcessor
@@ -362,17 +366,18 @@ class _FeatureProse(Extension):
 
 
 def _new_markdown(figures: dict[str, Figure], language: Language, strings: dict[str, TextPair]) -> markdown.Markdown:
+    # Extensions as objects, not names: looking names up (entry points) costs more than a small build's rendering.
     # "tables" before _FeatureProse, which speeds up its test.
     return markdown.Markdown(
         extensions=[
-            "tables", "footnotes", "attr_list", "sane_lists",
+            TableExtension(),
+            # Python-Markdown str.format()s this (after turning %d into {}): other braces are text.
+            FootnoteExtension(BACKLINK_TITLE=strings["footnote_backlink"][language.code]
+                              .replace("{", "{{").replace("}", "}}")),
+            AttrListExtension(),
+            SaneListExtension(),
             _FeatureProse(figures, language, strings),
         ],
-        extension_configs={
-            # Python-Markdown str.format()s this (after turning %d into {}): other braces are text.
-            "footnotes": {"BACKLINK_TITLE": strings["footnote_backlink"][language.code]
-                          .replace("{", "{{").replace("}", "}}")},
-        },
         output_format="html",
     )
 
