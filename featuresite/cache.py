@@ -9,10 +9,11 @@ It lives beside the output folder, in `.featuresite-cache/<folder name>/`
 Nothing in it is used unless it was written with the same key: generator
 version (its source code, Python's and the libraries' versions), options,
 working folder. An input file counts as unchanged only when its bytes hash
-the same; the output folder counts as the one the last build wrote only when
-it holds exactly the files it wrote, each with the same size, modification
-time and inode. Anything else, or a cache that cannot be read, means a full
-build.
+the same (the hash is reused only for a file provably untouched since it was
+taken, see fingerprint); the output folder counts as the one the last build
+wrote only when every file it wrote is there with the same size,
+modification time and inode. Anything else, or a cache that cannot be read,
+means a full build.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import importlib.util
 import os
 import pickle
 import sys
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -64,9 +66,38 @@ def cache_dir_for(out_dir: Path) -> Path:
     return out.parent / CACHE_FOLDER / out.name
 
 
-def fingerprint(folders: tuple[Path, ...]) -> dict[str, bytes]:
-    """The digest of every file's bytes below the folders, by its path (as the folder was given)."""
+FileStat = tuple[int, int, int, int]
+"""(size, modification time, change time, inode) of an input file."""
+TRUST_AFTER_NS = 2_000_000_000
+"""A file's recorded digest is reused only if its change time was this long before the recording build
+started: longer than any file system's timestamp step, so a later write cannot leave the same stat."""
+
+
+@dataclass
+class Fingerprint:
+    """Every input file's digest, and what it took to know it."""
+
+    digests: dict[str, bytes]
+    """The digest of every file's bytes, by its path (as the folder was given)."""
+    stats: dict[str, FileStat]
+    """Each file's stat when it was looked at."""
+    taken_ns: int
+    """The time (ns since the epoch) before any file was looked at."""
+
+
+def fingerprint(folders: tuple[Path, ...], previous: Fingerprint | None = None) -> Fingerprint:
+    """The digest of every file below the folders.
+
+    A file whose size, times and inode are those recorded by the previous
+    fingerprint, with a change time older than that fingerprint (by
+    TRUST_AFTER_NS), keeps its recorded digest: any write since would have
+    set a newer change time, which no program can set back. Every other file
+    is read and hashed.
+    """
+    taken_ns = time.time_ns()
     digests: dict[str, bytes] = {}
+    stats: dict[str, FileStat] = {}
+    trusted_before = previous.taken_ns - TRUST_AFTER_NS if previous else 0
     todo = [str(folder) for folder in folders]
     while todo:
         try:
@@ -78,12 +109,19 @@ def fingerprint(folders: tuple[Path, ...]) -> dict[str, bytes]:
                 if entry.is_dir():
                     todo.append(entry.path)
                     continue
+                path = entry.path
                 try:
-                    with open(entry.path, "rb") as file:
-                        digests[entry.path] = hashlib.blake2b(file.read(), digest_size=16).digest()
+                    info = os.stat(path)  # before reading: a write after this gives a newer change time
+                    stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                    if previous and info.st_ctime_ns < trusted_before and previous.stats.get(path) == stat:
+                        digests[path] = previous.digests[path]
+                    else:
+                        with open(path, "rb") as file:
+                            digests[path] = hashlib.blake2b(file.read(), digest_size=16).digest()
+                    stats[path] = stat
                 except OSError:
-                    digests[entry.path] = b""  # unreadable: the build reports it; never equal to a digest
-    return digests
+                    digests[path] = b""  # unreadable: the build reports it; never equal to a digest
+    return Fingerprint(digests, stats, taken_ns)
 
 
 @dataclass
@@ -92,8 +130,8 @@ class BuildState:
 
     key: tuple
     """Generator version, options and working folder it was built with."""
-    inputs: dict[str, bytes]
-    """Every input file's digest (fingerprint)."""
+    inputs: Fingerprint
+    """Every input file's digest."""
     output: dict[str, tuple[int, int, int]]
     """Every file of the output folder and its stamp as written."""
     outline: Any

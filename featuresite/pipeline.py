@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .cache import BuildCache, BuildState, cache_dir_for, fingerprint, generator_version
+from .cache import BuildCache, BuildState, Fingerprint, cache_dir_for, fingerprint, generator_version
 from .errors import ContentErrors, Diagnostics, UsageError
 from .write import (MARKER, Staging, check_output_dir, output_intact, output_lock, patching_site, recover,
                     replacing_site, write_site)
@@ -265,10 +265,14 @@ class Outline:
     """Articles named by a timeline event."""
 
     @classmethod
-    def of(cls, site: Site) -> Outline:
-        """The outline of a loaded site."""
+    def of(cls, site: Site, before: Outline | None = None, slugs: set[str] | None = None) -> Outline:
+        """The outline of a loaded site; given the outline before an edit of these articles only, the
+        other articles' listings are taken from it."""
         listings = {}
         for slug, versions in site.articles.items():
+            if before is not None and slugs is not None and slug not in slugs and slug in before.listings:
+                listings[slug] = before.listings[slug]
+                continue
             listed = [(lang, a.title, a.summary, a.date, a.updated, a.byline, a.sources, a.tags, a.credit)
                       for lang, a in sorted(versions.items())]
             listings[slug] = hashlib.blake2b(repr(listed).encode(), digest_size=16).digest()
@@ -342,12 +346,13 @@ def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable
     store = BuildCache(cache_dir_for(out_dir), (
         generator_version(), os.getcwd(), str(out_dir.resolve()), str(options.content_dir),
         str(options.templates_dir), str(options.static_dir), options.base_url, options.strict))
-    inputs = fingerprint((options.content_dir, options.templates_dir, options.static_dir))
     recover(out_dir, on_wait)  # a killed build's leftovers first: finishing one changes the output
     # Without the lock, as it only reads: the state and the output are each replaced in one step, and
     # only a state that matches both the inputs and the output as they are now says "up to date".
     state = store.load_state()
-    if state is not None and state.inputs == inputs and output_intact(out_dir, state.output):
+    inputs = fingerprint((options.content_dir, options.templates_dir, options.static_dir),
+                         state.inputs if state else None)
+    if state is not None and state.inputs.digests == inputs.digests and output_intact(out_dir, state.output):
         diags.items.extend(state.warnings)
         return BuildReport(len(state.output) - 1, 0)  # the site is up to date (- 1: the marker)
     try:
@@ -357,9 +362,9 @@ def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable
 
 
 def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None,
-                      store: BuildCache, inputs: dict[str, bytes]) -> BuildReport:
+                      store: BuildCache, inputs: Fingerprint) -> BuildReport:
     """The rest of build(), when the site is not up to date."""
-    parsed = ParseCache(store.load_parsed(), inputs)
+    parsed = ParseCache(store.load_parsed(), inputs.digests)
     site = load_site(options, diags, parsed)
     if options.strict:
         diags.make_strict()
@@ -370,20 +375,22 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
     gc.freeze()
     from .render import make_environment
     env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
-    outline = Outline.of(site)
     with output_lock(out_dir, on_wait=on_wait):
         check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
         # Again under the lock: another build may have written the folder meanwhile.
         state = store.load_state()
         if state is not None and not output_intact(out_dir, state.output):
             state = None  # the output is not (or no longer) what the last build wrote
-        changed = {path for path in inputs.keys() | (state.inputs.keys() if state else set())
-                   if inputs.get(path) != (state.inputs.get(path) if state else None)}
+        before = state.inputs.digests if state else {}
+        changed = {path for path in inputs.digests.keys() | before.keys()
+                   if inputs.digests.get(path) != before.get(path)}
         if state is None or not _only_articles(changed, options.content_dir):
+            outline = Outline.of(site)
             with replacing_site(out_dir) as staging:
                 _render_all(site, diags, env, staging)
             stamps = staging.stamps
         else:
+            outline = Outline.of(site, state.outline, {Path(path).name.split(".", 1)[0] for path in changed})
             removed = set(state.output) - _site_files(site) - {MARKER}
             with patching_site(out_dir, removed) as staging:
                 _render(site, pages_affected(state.outline, outline, site, changed), diags, env, staging)
@@ -391,7 +398,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
             stamps.update(staging.stamps)
         store.save(BuildState(store.key, inputs, stamps, outline, diags.warnings),
                    {path: parsed.entries[path] for path in parsed.updated},
-                   {path: entry for path, entry in parsed.entries.items() if str(path) in inputs})
+                   {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests})
     return BuildReport(len(stamps) - 1, len(staging.stamps))
 
 

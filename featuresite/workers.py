@@ -6,15 +6,16 @@ templates) without pickling it; only the results travel back.
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Sequence
+
+# multiprocessing and concurrent.futures are imported when first needed: a small build never forks.
 
 
 def can_fork() -> bool:
     """True where worker processes can be forked (not on Windows)."""
+    import multiprocessing
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -38,6 +39,8 @@ def fork_map(function: Callable[..., Any], shares: Sequence[Any], *more: Sequenc
     function must be a module-level function; what it needs beyond its
     arguments it finds in module globals set before the call (inherited by fork).
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("fork"),
                              initializer=_worker_start) as pool:
         return list(pool.map(function, shares, *more))

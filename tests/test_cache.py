@@ -216,3 +216,21 @@ def test_an_incremental_build_killed_while_moving_files_is_finished_by_the_next(
     assert not [p for p in site.parent.iterdir() if write.STAGING_TAG in p.name]
     build()
     assert _tree(site) == without_cache()
+
+
+def test_fingerprint_reuses_a_digest_only_for_a_file_untouched_since(tmp_path):
+    article = tmp_path / "a.md"
+    article.write_text("one")
+    first = cache.fingerprint((tmp_path,))
+    path = str(article)
+    # Recorded just now: the file may still be written within the same timestamp step, so it is read again.
+    recent = cache.Fingerprint({path: b"recorded"}, first.stats, first.taken_ns)
+    assert cache.fingerprint((tmp_path,), recent).digests[path] == first.digests[path]
+    # Recorded long after its last change, and the stat still the same: the recorded digest stands.
+    old = cache.Fingerprint({path: b"recorded"}, first.stats, first.taken_ns + 10 * cache.TRUST_AFTER_NS)
+    assert cache.fingerprint((tmp_path,), old).digests[path] == b"recorded"
+    # Any other stat (here another inode: saved by rename, as editors do) means reading it.
+    moved = tmp_path / "b.md"
+    moved.write_text("one")
+    moved.replace(article)
+    assert cache.fingerprint((tmp_path,), old).digests[path] == first.digests[path]
