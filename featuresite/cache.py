@@ -17,6 +17,7 @@ means a full build.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import importlib.util
@@ -27,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Iterator
 
 from .errors import Diagnostic
 
@@ -146,21 +147,27 @@ def _load(path: Path) -> Any:
         with open(path, "rb") as file:
             return pickle.load(file)
     finally:
-        gc.freeze()  # and they live until the build ends: no collection needs to look at them again
         gc.enable()
 
 
-def _save(path: Path, value: Any) -> None:
-    """Write in one step (a temporary file renamed over the old one): a reader sees the old or the new."""
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A file to write that replaces path in one step when the block ends (a reader sees the old or the
+    new), and is removed if the block raises."""
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f"{path.name}.{os.getpid()}.draft")
     try:
         with open(draft, "wb") as file:
-            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+            yield file
         os.replace(draft, path)
     except BaseException:
         draft.unlink(missing_ok=True)
         raise
+
+
+def _save(path: Path, value: Any) -> None:
+    with _replacing(path) as file:
+        pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class BuildCache:
@@ -206,7 +213,6 @@ class BuildCache:
         except Exception:  # missing, truncated, written by another version: what was read is kept
             pass
         finally:
-            gc.freeze()
             gc.enable()
         return entries
 
@@ -214,17 +220,11 @@ class BuildCache:
         """The key, then the entries in pickles of ENTRIES_PER_PICKLE: pickling them all at once would hold
         a table of every object in memory (the build's peak), and a file cut short still gives the
         entries before the cut."""
-        draft = path.with_name(f"{path.name}.{os.getpid()}.draft")
         items = list(entries.items())
-        try:
-            with open(draft, "wb") as file:
-                pickle.dump(self.key, file, protocol=pickle.HIGHEST_PROTOCOL)
-                for start in range(0, len(items), ENTRIES_PER_PICKLE):
-                    pickle.dump(dict(items[start:start + ENTRIES_PER_PICKLE]), file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(draft, path)
-        except BaseException:
-            draft.unlink(missing_ok=True)
-            raise
+        with _replacing(path) as file:
+            pickle.dump(self.key, file, protocol=pickle.HIGHEST_PROTOCOL)
+            for start in range(0, len(items), ENTRIES_PER_PICKLE):
+                pickle.dump(dict(items[start:start + ENTRIES_PER_PICKLE]), file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self, state: BuildState, updated: dict, everything: dict) -> None:
         """Keep this build's state and parse results: the entries updated by this build, or, when

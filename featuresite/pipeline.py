@@ -279,6 +279,11 @@ class Outline:
         return cls(tuple(page.output_path for page in site.pages), listings, frozenset(site.events_by_article))
 
 
+def _slugs_of(article_files: set[str]) -> set[str]:
+    """The slugs of these article files (`<slug>.<lang>.md`)."""
+    return {Path(path).name.split(".", 1)[0] for path in article_files}
+
+
 def pages_affected(before: Outline, after: Outline, site: Site, changed: set[str]) -> list[Page]:
     """The pages that an edit of these article files (and nothing else) can change.
 
@@ -288,7 +293,7 @@ def pages_affected(before: Outline, after: Outline, site: Site, changed: set[str
     date or other listed field changed, or pages came or went; the timeline
     only when an event names one of the articles, or pages came or went.
     """
-    slugs = {Path(path).name.split(".", 1)[0] for path in changed}
+    slugs = _slugs_of(changed)
     pages_changed = after.pages != before.pages
     listed = {slug for slug in slugs if after.listings.get(slug) != before.listings.get(slug)}
     on_timeline = any(s in after.on_timeline or s in before.on_timeline for s in slugs)
@@ -365,13 +370,15 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
                       store: BuildCache, inputs: Fingerprint) -> BuildReport:
     """The rest of build(), when the site is not up to date."""
     parsed = ParseCache(store.load_parsed(), inputs.digests)
+    # The cached parse results, then the site, live until the build ends: taken out of the cyclic
+    # collector's sight, they are not scanned again and again while the site is linked and its pages
+    # rendered (and forked workers share them untouched). build() unfreezes them at the end.
+    gc.freeze()
     site = load_site(options, diags, parsed)
     if options.strict:
         diags.make_strict()
     if site is None or diags.errors:
         raise ContentErrors(diags)
-    # The site lives until the build ends: taken out of the cyclic collector's sight, it is not
-    # scanned again and again while pages are rendered (and forked workers share it untouched).
     gc.freeze()
     from .render import make_environment
     env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
@@ -390,7 +397,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
                 _render_all(site, diags, env, staging)
             stamps = staging.stamps
         else:
-            outline = Outline.of(site, state.outline, {Path(path).name.split(".", 1)[0] for path in changed})
+            outline = Outline.of(site, state.outline, _slugs_of(changed))
             removed = set(state.output) - _site_files(site) - {MARKER}
             with patching_site(out_dir, removed) as staging:
                 _render(site, pages_affected(state.outline, outline, site, changed), diags, env, staging)

@@ -269,14 +269,16 @@ class _QuickInline(markdown.treeprocessors.InlineProcessor):
     """
 
     _triggers: re.Pattern | None = None
+    _patterns_seen = False  # the patterns are final once conversions start: looked at on the first only
 
     def run(self, tree, ancestors=None):  # noqa: D102 (Python-Markdown's name)
-        names = [name for name in _INLINE_TRIGGERS if name in self.inlinePatterns]
-        self._triggers = None
-        if len(names) == len(self.inlinePatterns):
-            chars = {char for name in names if name != "linebreak" for char in _INLINE_TRIGGERS[name]}
-            alternatives = [f"[{re.escape(''.join(sorted(chars)))}]"] + (["  \n"] if "linebreak" in names else [])
-            self._triggers = re.compile("|".join(alternatives))
+        if not self._patterns_seen:
+            self._patterns_seen = True
+            names = [name for name in _INLINE_TRIGGERS if name in self.inlinePatterns]
+            if len(names) == len(self.inlinePatterns):
+                chars = {char for name in names if name != "linebreak" for char in _INLINE_TRIGGERS[name]}
+                alternatives = [f"[{re.escape(''.join(sorted(chars)))}]"] + (["  \n"] if "linebreak" in names else [])
+                self._triggers = re.compile("|".join(alternatives))
         return super().run(tree, ancestors)
 
     # The stock stage's private method (Python-Markdown 3.x). Were it renamed, this would no longer be

@@ -77,6 +77,8 @@ def loc(path: Path, node: yaml.Node, line_offset: int = 0) -> Loc:
 
 _FastLoader = getattr(yaml, "CSafeLoader", None)
 """libyaml's parser (when PyYAML was built with it): the same nodes and marks, about three times faster."""
+
+
 def compose(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> yaml.Node | None:
     """Parse YAML text into a node tree; syntax errors are reported with their position."""
     if _FastLoader is not None and "!" not in text:
