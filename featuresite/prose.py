@@ -31,6 +31,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
+from . import fastmarkdown
 from .formatting import format_figure
 from .model import Figure, Language, TextPair
 
@@ -241,52 +242,11 @@ class _JoinCjkLines(Treeprocessor):
 
     def run(self, root):
         for element in root.iter():
-            if element.tag not in ("pre", "code") and element.text:
+            # Most texts have no line break at all: the test is far cheaper than the substitution.
+            if element.tag not in ("pre", "code") and element.text and "\n" in element.text:
                 element.text = _CJK_BREAK_RE.sub("", element.text)
-            if element.tail:
+            if element.tail and "\n" in element.tail:
                 element.tail = _CJK_BREAK_RE.sub("", element.tail)
-
-
-_INLINE_TRIGGERS = {
-    "backtick": "`", "escape": "\\", "footnote": "[", "figure": "{", "reference": "[", "link": "[",
-    "image_link": "[", "image_reference": "[", "short_reference": "[", "short_image_ref": "[",
-    "autolink": "<", "automail": "<", "html": "<", "entity": "&", "linebreak": "  \n",
-    "em_strong": "*_", "em_strong2": "_", "strong_em": "*_", "not_strong": "*_",
-}
-"""Python-Markdown's inline patterns (and the figure citation) by name, each with what every match of it
-contains: one of the characters, or for 'linebreak' the whole string."""
-
-
-class _QuickInline(markdown.treeprocessors.InlineProcessor):
-    """Python-Markdown's inline stage, skipping text in which no inline pattern can match.
-
-    The stock stage tries its sixteen or so patterns one by one on every text,
-    through several Python calls each, and most text in prose matches none of
-    them. Text without any character a pattern needs (_INLINE_TRIGGERS) is
-    left as it is, which is what the stock stage would do; all other text goes
-    the stock way, so the HTML is the same. With a pattern not in the table
-    (another extension's), every text goes the stock way.
-    """
-
-    _triggers: re.Pattern | None = None
-    _patterns_seen = False  # the patterns are final once conversions start: looked at on the first only
-
-    def run(self, tree, ancestors=None):  # noqa: D102 (Python-Markdown's name)
-        if not self._patterns_seen:
-            self._patterns_seen = True
-            names = [name for name in _INLINE_TRIGGERS if name in self.inlinePatterns]
-            if len(names) == len(self.inlinePatterns):
-                chars = {char for name in names if name != "linebreak" for char in _INLINE_TRIGGERS[name]}
-                alternatives = [f"[{re.escape(''.join(sorted(chars)))}]"] + (["  \n"] if "linebreak" in names else [])
-                self._triggers = re.compile("|".join(alternatives))
-        return super().run(tree, ancestors)
-
-    # The stock stage's private method (Python-Markdown 3.x). Were it renamed, this would no longer be
-    # called and conversion would only be slower; tests/test_prose.py checks that it is still called.
-    def _InlineProcessor__handleInline(self, data, patternIndex=0):  # noqa: N802, N803
-        if self._triggers is not None and not self._triggers.search(data):
-            return data
-        return super()._InlineProcessor__handleInline(data, patternIndex)
 
 
 _HEADING_TAGS = frozenset(f"h{level}" for level in range(1, 7))
@@ -314,6 +274,9 @@ class _HeadingIds(Treeprocessor):
 
 
 _PLAIN_NAME_RE = re.compile(r"[a-zA-Z_:][-a-zA-Z0-9_:.]*\Z")
+_PLAIN_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "em", "strong", "code", "pre",
+                         "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "div", "sup"})
+"""Tags with plain names, none forbidden: without attributes, such an element is nothing to look at."""
 
 
 class _HtmlScanNeeded(Treeprocessor):
@@ -335,6 +298,8 @@ class _HtmlScanNeeded(Treeprocessor):
     @staticmethod
     def _suspect(element) -> bool:
         tag = element.tag
+        if tag in _PLAIN_TAGS and not element.attrib:  # most elements: the checks below would pass them
+            return False
         if not isinstance(tag, str) or not _PLAIN_NAME_RE.match(tag):  # a comment, or a name to look at
             return True
         tag = tag.lower()
@@ -357,19 +322,12 @@ class _FeatureProse(Extension):
         md.inlinePatterns.register(_FigureCitation(self.figures, self.language, self.strings), "figure", 175)
         # After 'inline' (20) so that text nodes are final, before 'prettify' (10).
         md.treeprocessors.register(_JoinCjkLines(md), "join-cjk-lines", 15)
-        md.treeprocessors.register(_QuickInline(md), "inline", 20)  # in place of the stock one
         md.treeprocessors.register(_HeadingIds(md), "heading-ids", 5)  # where the toc extension runs
         # Last, after 'unescape' (0) has put back escaped characters: it judges the final tree.
         md.treeprocessors.register(_HtmlScanNeeded(md), "html-scan-needed", -10)
-        if "table" in md.parser.blockprocessors:
-            # A table needs a `|`: most paragraphs are ruled out without splitting their first line into cells.
-            table_test = md.parser.blockprocessors["table"].test
-            md.parser.blockprocessors["table"].test = lambda parent, block: "|" in block and table_test(parent, block)
-
 
 def _new_markdown(figures: dict[str, Figure], language: Language, strings: dict[str, TextPair]) -> markdown.Markdown:
     # Extensions as objects, not names: looking names up (entry points) costs more than a small build's rendering.
-    # "tables" before _FeatureProse, which speeds up its test.
     return markdown.Markdown(
         extensions=[
             TableExtension(),
@@ -391,8 +349,10 @@ class ProseConverter:
     one up costs about as much as converting a typical article.
     """
 
-    def __init__(self, figures: dict[str, Figure], strings: dict[str, TextPair]):
+    def __init__(self, figures: dict[str, Figure], strings: dict[str, TextPair], quick: bool = True):
         self.figures, self.strings = figures, strings
+        self.quick = quick
+        """Use fastmarkdown's speed-ups (the same HTML; False is for comparing with stock Python-Markdown)."""
         self._instances: dict[Language, markdown.Markdown] = {}
 
     def convert(self, body: str, language: Language) -> str:
@@ -400,7 +360,14 @@ class ProseConverter:
         md = self._instances.get(language)
         if md is None:
             md = self._instances[language] = _new_markdown(self.figures, language, self.strings)
+            if self.quick:
+                fastmarkdown.speed_up(md)
         md.reset()
+        attr_list = md.treeprocessors["attr_list"]
+        if isinstance(attr_list, fastmarkdown.SkippableAttrList):
+            # Every attribute list holds a `{` written in the source, and the figure citations' braces
+            # are gone before that stage runs (what a citation becomes has no attribute list).
+            attr_list.wanted = "{" in FIGURE_CITATION_RE.sub("", body)
         output = md.convert(body)
         # The parse stage has rejected unsafe HTML where it could locate it; this catches the rest.
         return strip_unsafe_html(output) if md.treeprocessors["html-scan-needed"].needed else output

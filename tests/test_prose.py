@@ -1,10 +1,11 @@
 """Article Markdown: figure citations, CJK line joining, tables, footnotes, heading ids."""
 import re
+import xml.etree.ElementTree as etree
 
 import markdown
 import pytest
 
-from featuresite import prose
+from featuresite import fastmarkdown, prose
 from featuresite.errors import Loc
 from featuresite.model import Figure
 from featuresite.prose import render_markdown
@@ -63,27 +64,64 @@ SAMPLES = [
 ]
 
 
-def _stock_inline(monkeypatch):
-    monkeypatch.setattr(prose, "_INLINE_TRIGGERS", {})  # no pattern known: every text goes the stock way
+MORE_SAMPLES = [
+    # Each block rule, with and without what fastmarkdown.BLOCK_NEEDS says it needs.
+    "# One\n\nTwo #hash\n\nSetext\n======\n\nAnother\n---\n\nNo = setext - here\n\n"
+    "***\n\n- - -\n\n_ _ _\n\n- item - with dash\n\n> quote\n\na > b\n\n"
+    "[def]: /x \"t\"\n\nNot a [def] :here]: but text\n\n| x |\n|---|\n| y |\n\na | b\n\n"
+    "Say[^f].\n\n[^f]: Foot *note*.\n    Indented more.\n",
+    # Inline needs: each pattern's trigger present without a match, and two-space line breaks.
+    "Stars * and _ unders _ and ` lone tick, [brackets] & <angles>, \\ and {braces}.\n"
+    "break  \nnext  \n  \nend",
+    # attr_list: lists in headings, blocks, inline elements; braces that are not lists; citations around.
+    "## Head {#h .c}\n\nPara\n{: .p }\n\n*em*{: .e } and {{talent}}{: .after }\n\n- item\n{: .li }\n\n"
+    "{{talent}} {not a list\n\n`{: .code }` stays\n\n\\{: .escaped }\n\n&#123;: .entity }\n\n"
+    "| h {: .th } |\n|---|\n| d {: .td } |",
+    "Only {{talent}} and {{ talent }} cite: no other brace.",
+    # Escapes in text, tails and attributes; entities; boolean and valueless attributes; nested lists.
+    "\\*a\\* [l\\_x](/a\\_b \"t\\*\") **b**\\_c <input disabled> <details open=\"open\">x</details>\n\n"
+    "1. a\n    - b\n        - c *d*\n\n>> deep > quote",
+    "",
+    "   \n\n\n",
+]
 
 
 @pytest.mark.parametrize("lang", [EN, ZH], ids=["en", "zh"])
-def test_quick_inline_stage_gives_the_stock_output(monkeypatch, lang):
-    quick = [render_markdown(text, FIGURES, lang, STRINGS) for text in SAMPLES]
-    _stock_inline(monkeypatch)
-    assert quick == [render_markdown(text, FIGURES, lang, STRINGS) for text in SAMPLES]
+def test_speed_ups_give_the_stock_output(lang):
+    """fastmarkdown's speed-ups on and off: the same HTML, sample by sample."""
+    quick = prose.ProseConverter(FIGURES, STRINGS)
+    stock = prose.ProseConverter(FIGURES, STRINGS, quick=False)
+    for text in SAMPLES + MORE_SAMPLES:
+        assert quick.convert(text, lang) == stock.convert(text, lang), text
+    assert type(quick._instances[lang].treeprocessors["inline"]) is fastmarkdown.QuickInline
+    assert type(stock._instances[lang].treeprocessors["inline"]) is markdown.treeprocessors.InlineProcessor
+
+
+def test_quick_serializer_gives_the_stock_output_or_leaves_it_to_stock():
+    md = markdown.Markdown(extensions=["attr_list"])
+    for text in SAMPLES + MORE_SAMPLES:
+        root = md.parser.parseDocument(md.preprocessors["normalize_whitespace"].run(text.split("\n"))).getroot()
+        assert fastmarkdown.serialize_html(root) == markdown.serializers.to_html_string(root)
+    comment = etree.Element("div")
+    comment.append(etree.Comment(" note "))
+    assert fastmarkdown.serialize_html(comment) == "<div><!-- note --></div>"
+    deep = top = etree.Element("div")
+    for _ in range(5000):
+        deep = etree.SubElement(deep, "div")
+    assert fastmarkdown.serialize_html(top) == "<div>" * 5001 + "</div>" * 5001
 
 
 def test_quick_inline_stage_is_in_use(monkeypatch):
     """Python-Markdown still calls the method it overrides (a rename upstream would silently slow it down)."""
     calls = []
-    stock = prose._QuickInline._InlineProcessor__handleInline
-    monkeypatch.setattr(prose._QuickInline, "_InlineProcessor__handleInline",
+    stock = fastmarkdown.QuickInline._InlineProcessor__handleInline
+    monkeypatch.setattr(fastmarkdown.QuickInline, "_InlineProcessor__handleInline",
                         lambda self, data, i=0: calls.append(data) or stock(self, data, i))
     render_markdown("Plain text, and *emphasis*.", FIGURES, EN, STRINGS)
     assert calls
     md = prose._new_markdown(FIGURES, EN, STRINGS)
-    assert len(md.inlinePatterns) == len([n for n in prose._INLINE_TRIGGERS if n in md.inlinePatterns])
+    assert len(md.inlinePatterns) == len([n for n in fastmarkdown.INLINE_NEEDS if n in md.inlinePatterns])
+    assert all(name in md.parser.blockprocessors for name in fastmarkdown.BLOCK_NEEDS)
 
 
 def test_html_scan_is_skipped_only_when_it_could_find_nothing(monkeypatch):
