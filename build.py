@@ -4,7 +4,7 @@ import sys
 
 if __name__ == "__main__":
     try:
-        from featuresite.cli import main
+        from featuresite.cli import run
     except KeyboardInterrupt:  # Ctrl-C while Python is still importing: no traceback
         sys.exit(130)
-    sys.exit(main())
+    run()

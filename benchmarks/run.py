@@ -4,9 +4,10 @@
     pip install -e '.[bench]'
     python benchmarks/run.py [--sizes 100 1000 5000] [--runs 5] [--workdir DIR]
 
-For each size N (article pairs, benchmarks/make_corpus.py) and each generator:
-a clean build (output and caches removed first), a no-change rebuild, and a
-rebuild after one article changed; the median of --runs runs after one
+For each size N (article pairs, benchmarks/make_corpus.py) and each generator,
+the two taking turns run by run: a clean build (output and caches removed first), a no-change rebuild, and a
+rebuild after one article changed (clean builds start from a settled
+file system: Generator.settle); the median of --runs runs after one
 warm-up; wall time, CPU time (user + system) and peak RSS of the build
 process (and its worker processes). Prints a table and writes
 benchmarks/results.md, with the issue's targets checked against the figures.
@@ -37,6 +38,7 @@ sys.path.insert(0, str(HERE))
 from make_corpus import write_corpus, write_pelican  # noqa: E402
 
 MODES = ("clean", "no change", "one article changed")
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 
 
 @dataclass
@@ -77,27 +79,51 @@ class Generator:
     """What a clean build removes first (output and caches), relative to folder."""
     article: str
     """One article file to change, relative to folder."""
+    imports: str
+    """Python modules its build imports: loaded once before a clean build, so they are read from memory."""
 
     def clean(self) -> None:
         for name in self.outputs:
             shutil.rmtree(self.folder / name, ignore_errors=True)
+
+    def settle(self) -> None:
+        """Before a clean build: flush the file system and, where allowed, drop the page cache, then read the
+        corpus and load the generator's modules again.
+
+        On some disks (this machine's ext4 among them) creating files right
+        after deleting many costs more system time the more delete-and-create
+        rounds went before, up to 20 times more, until the page cache is
+        dropped. Each clean build then starts from the same state, whatever
+        the runs before it did.
+        """
+        os.sync()
+        if DROP_CACHES.exists() and os.access(DROP_CACHES, os.W_OK):
+            DROP_CACHES.write_text("1")
+        for path in (self.folder / "content").rglob("*"):
+            if path.is_file():
+                path.read_bytes()
+        subprocess.run([sys.executable, "-c", f"import {self.imports}"], check=True, cwd=self.folder,
+                       env={**os.environ, "PYTHONPATH": str(PROJECT)})
 
     def touch_article(self, run: int) -> None:
         path = self.folder / self.article
         path.write_text(path.read_text(encoding="utf-8") + f"\nA change, run {run}.\n", encoding="utf-8")
 
 
-def bench(generator: Generator, mode: str, runs: int) -> list[Run]:
-    """Warm-up plus runs of one mode; the warm-up is not counted."""
-    results = []
+def bench(generators: list[Generator], mode: str, runs: int) -> dict[str, list[Run]]:
+    """Warm-up plus runs of one mode for each generator, taking turns run by run, so that a change in the
+    machine's speed during the series falls on both alike; the warm-up is not counted."""
+    results: dict[str, list[Run]] = {generator.name: [] for generator in generators}
     for index in range(runs + 1):
-        if mode == "clean":
-            generator.clean()
-        elif mode == "one article changed":
-            generator.touch_article(index)
-        result = measure(generator.command, generator.folder)
-        if index:
-            results.append(result)
+        for generator in generators:
+            if mode == "clean":
+                generator.clean()
+                generator.settle()
+            elif mode == "one article changed":
+                generator.touch_article(index)
+            result = measure(generator.command, generator.folder)
+            if index:
+                results[generator.name].append(result)
     return results
 
 
@@ -110,9 +136,13 @@ def generators(root: Path, pairs: int) -> list[Generator]:
     return [
         Generator("featuresite", ours, [sys.executable, str(PROJECT / "build.py"), "build", "--content", "content",
                                         "--out", "site"], ("site", ".featuresite-cache"),
-                  "content/articles/story-00001.en.md"),
+                  "content/articles/story-00001.en.md",
+                  "featuresite.cli, featuresite.pipeline, featuresite.render, featuresite.parse, featuresite.link, "
+                  "featuresite.cache, featuresite.prose, jinja2, markdown, yaml, babel.numbers, babel.dates"),
         Generator("Pelican", pelican, [sys.executable, "-m", "pelican", "-q", "-s", "pelicanconf.py", "-o",
-                                       "output", "content"], ("output", "cache"), "content/story-00001.en.md"),
+                                       "output", "content"], ("output", "cache"), "content/story-00001.en.md",
+                  "pelican, pelican.readers, pelican.generators, pelican.writers, pelican.plugins.signals, "
+                  "pelican.cache, feedgenerator, jinja2, markdown, docutils"),
     ]
 
 
@@ -178,9 +208,11 @@ def main() -> int:
         print(header)
         for pairs in args.sizes:
             root = Path(work) / f"n{pairs}"
-            for generator in generators(root, pairs):
+            both = generators(root, pairs)
+            measured = {mode: bench(both, mode, args.runs) for mode in MODES}
+            for generator in both:
                 for mode in MODES:
-                    results = bench(generator, mode, args.runs)
+                    results = measured[mode][generator.name]
                     run = Run(statistics.median(r.wall for r in results), statistics.median(r.cpu for r in results),
                               max(r.rss_mb for r in results))
                     table[(pairs, generator.name, mode)] = run
@@ -196,7 +228,10 @@ def main() -> int:
         f"`python benchmarks/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}"
         f"{f' --workdir {args.workdir}' if args.workdir else ''}`: median of {args.runs} runs after a warm-up; "
         f"{os.cpu_count()} cores; Python {platform.python_version()}; Pelican {version('pelican')}; built in "
-        f"{where}, where creating 2,000 folders with an 11 KB file each took {creation:.2f} s. Pages = article "
+        f"{where}, where creating 2,000 folders with an 11 KB file each took {creation:.2f} s. Before each "
+        f"clean build (both generators) the file system was flushed"
+        f"{', the page cache dropped' if os.access(DROP_CACHES, os.W_OK) else ''}, and the corpus and the "
+        "generator's modules read again (see Generator.settle). Pages = article "
         "pages (both languages); each generator also writes its index, feed and other pages. CPU includes "
         "worker processes; peak RSS is the largest process's.", "",
         header, *rows, "", "## Targets (issue: Speed)", "", *check_targets(table), ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -172,3 +173,19 @@ def _report(diags: Diagnostics) -> None:
     errors, warnings = len(diags.errors), len(diags.warnings)
     if errors or warnings:
         print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def run() -> None:
+    """The command line as a program: main(), then exit at once with its status.
+
+    A build leaves hundreds of thousands of objects (the Site, the parse
+    results); freeing them one by one as Python shuts down took 0.03 to
+    0.04 s (a tenth of a one-article rebuild of 1,000 pairs), while the system
+    frees the memory all at once. By then there is nothing else to finish:
+    output is flushed here, workers have been joined, and the system releases
+    the lock.
+    """
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -8,7 +8,7 @@ none of them. `speed_up(md)` changes a set-up Markdown instance so that:
   accepts contains (a heading needs a `#`, a table a `|`, ...: BLOCK_NEEDS);
 - an inline pattern is not tried on text that lacks every character its
   matches contain (INLINE_NEEDS);
-- text without an escape placeholder is not searched for one;
+- text without a placeholder is not searched for one;
 - block-level tags are looked up in a set, not a list;
 - the tree is written out by a recursive serializer (the stock one, written
   to be safe from deep recursion, costs more per element); any tree it does
@@ -28,7 +28,7 @@ import markdown
 from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.serializers import BOOLEAN_ATTRIBUTES, HTML_EMPTY, _escape_attrib_html, _escape_cdata, to_html_string
 from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
-from markdown.util import STX, AtomicString
+from markdown.util import INLINE_PLACEHOLDER_PREFIX, STX, AtomicString
 
 BLOCK_NEEDS = {
     "hashheader": "#", "setextheader": "=-", "hr": "-_*", "quote": ">", "table": "|",
@@ -93,6 +93,18 @@ class QuickInline(InlineProcessor):
             if not matched:
                 patternIndex += 1
         return data
+
+
+    # Another private method of the stock stage. For text without a placeholder, the stock loop
+    # comes down to this: the text joins the parent's text (or tail), and no element comes out.
+    def _InlineProcessor__processPlaceholders(self, data, parent, isText=True):  # noqa: N802, N803
+        if not data or INLINE_PLACEHOLDER_PREFIX in data:
+            return super()._InlineProcessor__processPlaceholders(data, parent, isText)
+        if isText:
+            parent.text = parent.text + data if parent.text else data
+        else:
+            parent.tail = parent.tail + data if parent.tail else data
+        return []
 
 
 class QuickUnescape(UnescapeTreeprocessor):

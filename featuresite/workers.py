@@ -34,13 +34,20 @@ def _worker_start() -> None:
 
 
 def fork_map(function: Callable[..., Any], shares: Sequence[Any], *more: Sequence[Any]) -> list[Any]:
-    """function(share, *more items) for each share, each in its own forked worker; results in order.
+    """function(share, *more items) for each share; results in order.
 
-    function must be a module-level function; what it needs beyond its
-    arguments it finds in module globals set before the call (inherited by fork).
+    The first share runs in the calling process while each other share runs
+    in a worker forked for it (the caller would only wait otherwise, and its
+    results need not travel). function must be a module-level function; what
+    it needs beyond its arguments it finds in module globals set before the
+    call (inherited by fork).
     """
+    first = [items[0] for items in more]
+    if len(shares) == 1:
+        return [function(shares[0], *first)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("fork"),
+    with ProcessPoolExecutor(len(shares) - 1, mp_context=multiprocessing.get_context("fork"),
                              initializer=_worker_start) as pool:
-        return list(pool.map(function, shares, *more))
+        others = pool.map(function, shares[1:], *(items[1:] for items in more))  # the workers start now
+        return [function(shares[0], *first), *others]

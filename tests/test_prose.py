@@ -117,8 +117,12 @@ def test_quick_inline_stage_is_in_use(monkeypatch):
     stock = fastmarkdown.QuickInline._InlineProcessor__handleInline
     monkeypatch.setattr(fastmarkdown.QuickInline, "_InlineProcessor__handleInline",
                         lambda self, data, i=0: calls.append(data) or stock(self, data, i))
+    placed = []
+    stock_placing = fastmarkdown.QuickInline._InlineProcessor__processPlaceholders
+    monkeypatch.setattr(fastmarkdown.QuickInline, "_InlineProcessor__processPlaceholders",
+                        lambda self, data, *more: placed.append(data) or stock_placing(self, data, *more))
     render_markdown("Plain text, and *emphasis*.", FIGURES, EN, STRINGS)
-    assert calls
+    assert calls and placed
     md = prose._new_markdown(FIGURES, EN, STRINGS)
     assert len(md.inlinePatterns) == len([n for n in fastmarkdown.INLINE_NEEDS if n in md.inlinePatterns])
     assert all(name in md.parser.blockprocessors for name in fastmarkdown.BLOCK_NEEDS)
