@@ -24,9 +24,19 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+"""Signals held back while workers are forked."""
+
+
 def _worker_start() -> None:
-    """In each worker: leave Ctrl-C to the parent, and die with the parent even if it is killed outright."""
+    """In each worker: leave Ctrl-C to the parent, end quietly on SIGTERM, and die with the parent even if it
+    is killed outright."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Not the parent's handler (inherited by fork), which turns SIGTERM into KeyboardInterrupt: in a worker
+    # waiting for its task that prints a traceback. A build stopped with SIGTERM (sent to its whole process
+    # group) is cleaned up and reported by the parent.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held back by fork_map until now
     try:  # Linux: have the kernel send SIGKILL when the parent process ends
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -49,5 +59,12 @@ def fork_map(function: Callable[..., Any], shares: Sequence[Any], *more: Sequenc
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(len(shares) - 1, mp_context=multiprocessing.get_context("fork"),
                              initializer=_worker_start) as pool:
-        others = pool.map(function, shares[1:], *(items[1:] for items in more))  # the workers start now
+        # A worker starts with this process's signal handlers until _worker_start replaces them; a signal
+        # in between would raise KeyboardInterrupt there. Held back while the workers are forked (on the
+        # first task), a signal reaches each process once its own handling is in place.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            others = pool.map(function, shares[1:], *(items[1:] for items in more))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return [function(shares[0], *first), *others]
