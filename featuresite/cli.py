@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import os
+import signal
 import sys
 import threading
 from collections.abc import Iterator

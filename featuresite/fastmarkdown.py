@@ -94,7 +94,6 @@ class QuickInline(InlineProcessor):
                 patternIndex += 1
         return data
 
-
     # Another private method of the stock stage. For text without a placeholder, the stock loop
     # comes down to this: the text joins the parent's text (or tail), and no element comes out.
     def _InlineProcessor__processPlaceholders(self, data, parent, isText=True):  # noqa: N802, N803

@@ -326,6 +326,7 @@ class _FeatureProse(Extension):
         # Last, after 'unescape' (0) has put back escaped characters: it judges the final tree.
         md.treeprocessors.register(_HtmlScanNeeded(md), "html-scan-needed", -10)
 
+
 def _new_markdown(figures: dict[str, Figure], language: Language, strings: dict[str, TextPair]) -> markdown.Markdown:
     # Extensions as objects, not names: looking names up (entry points) costs more than a small build's rendering.
     return markdown.Markdown(
