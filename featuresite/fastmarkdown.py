@@ -18,6 +18,12 @@ Each step either is the stock one or is skipped where the stock one would
 find nothing, so the output cannot change; tests/test_prose.py compares the
 two on samples made to reach every rule. A rule or pattern these tables do
 not know (another extension's) is always tried, as stock.
+
+This stands on Python-Markdown's private parts, which change between
+releases (even patch releases: 3.11.1 rewrote emphasis, 3.11.3 the writing
+of boolean attributes). So it is used only on the releases in
+TESTED_RELEASES (`tested()`); on any other, stock Python-Markdown runs. The
+imports below must not fail on any release pyproject.toml allows.
 """
 from __future__ import annotations
 
@@ -26,9 +32,31 @@ from collections.abc import Callable
 
 import markdown
 from markdown.extensions.attr_list import AttrListTreeprocessor
-from markdown.serializers import BOOLEAN_ATTRIBUTES, HTML_EMPTY, _escape_attrib_html, _escape_cdata, to_html_string
+from markdown.serializers import HTML_EMPTY, to_html_string
 from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 from markdown.util import INLINE_PLACEHOLDER_PREFIX, STX, AtomicString
+
+try:  # What the quick serializer mirrors: private names, and BOOLEAN_ATTRIBUTES is new in 3.11.3 (before,
+    # every attribute whose value is its name was written bare). Without them the stock serializer is kept.
+    from markdown.serializers import BOOLEAN_ATTRIBUTES, _escape_attrib_html, _escape_cdata
+except ImportError:
+    BOOLEAN_ATTRIBUTES = None
+
+TESTED_RELEASES = frozenset({"3.11.3"})
+"""The Python-Markdown releases the speed-ups are used on: those tests/test_prose.py has compared with stock
+(it runs on the release installed; tests/test_markdown_versions.py builds the site on the oldest and newest
+release pyproject.toml allows). Add a release only after those tests pass on it."""
+
+
+def release() -> str:
+    """The version of the Python-Markdown that is imported, e.g. '3.11.3'."""
+    return markdown.__version__
+
+
+def tested() -> bool:
+    """Whether the imported Python-Markdown is one the speed-ups are tested on (else stock must run)."""
+    return release() in TESTED_RELEASES
+
 
 BLOCK_NEEDS = {
     "hashheader": "#", "setextheader": "=-", "hr": "-_*", "quote": ">", "table": "|",
@@ -139,7 +167,7 @@ class _Unusual(Exception):
     """A tree the quick serializer leaves to the stock one."""
 
 
-_BOOLEAN = BOOLEAN_ATTRIBUTES["html"]
+_BOOLEAN = BOOLEAN_ATTRIBUTES["html"] if BOOLEAN_ATTRIBUTES else None
 
 
 def _html_of(root) -> str:
@@ -180,6 +208,8 @@ def _html_of(root) -> str:
 
 def serialize_html(root) -> str:
     """Python-Markdown's HTML serializer's output for the tree (its own code for trees it does not expect)."""
+    if _BOOLEAN is None:  # a release before 3.11.3: not what the quick one mirrors
+        return to_html_string(root)
     try:
         return _html_of(root)
     except (_Unusual, RecursionError):
@@ -187,7 +217,10 @@ def serialize_html(root) -> str:
 
 
 def speed_up(md: markdown.Markdown) -> None:
-    """Make a set-up Markdown instance faster, its output unchanged (call before its first conversion)."""
+    """Make a set-up Markdown instance faster, its output unchanged (call before its first conversion).
+
+    Only for a release in TESTED_RELEASES (the caller checks `tested()`; tests call it on any release).
+    """
     blocks = md.parser.blockprocessors
     for name, needs in BLOCK_NEEDS.items():
         if name in blocks:
@@ -209,5 +242,6 @@ def speed_up(md: markdown.Markdown) -> None:
         md.treeprocessors.register(SkippableAttrList(md), "attr_list", 8)
     block_level = frozenset(md.block_level_elements)  # extensions add to it while being set up, never later
     md.is_block_level = lambda tag: isinstance(tag, str) and tag.lower().rstrip("/") in block_level
-    if md.serializer is to_html_string:
+    # The quick serializer writes attributes as 3.11.3 does, not as earlier releases (see the imports).
+    if md.serializer is to_html_string and _BOOLEAN is not None:
         md.serializer = serialize_html

@@ -25,14 +25,13 @@ from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
-from markdown.extensions.toc import (remove_fnrefs, render_inner_html, run_postprocessors, slugify_unicode,
-                                     strip_tags, unique)
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
 from . import fastmarkdown
 from .formatting import format_figure
+from .headings import HeadingIds
 from .model import Figure, Language, TextPair
 
 FIGURE_CITATION_RE = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
@@ -249,30 +248,6 @@ class _JoinCjkLines(Treeprocessor):
                 element.tail = _CJK_BREAK_RE.sub("", element.tail)
 
 
-_HEADING_TAGS = frozenset(f"h{level}" for level in range(1, 7))
-_MARKUP_CHARS_RE = re.compile("[<>&\x02\x03]")  # what the serializer escapes, and placeholders' delimiters
-
-
-class _HeadingIds(Treeprocessor):
-    """Gives each heading an id from its text, for links to its section: the ids Python-Markdown's toc
-    extension gives, without the table of contents it also builds (no page shows one)."""
-
-    def run(self, root):
-        used = {element.attrib["id"] for element in root.iter() if "id" in element.attrib}
-        counters: dict[str, int] = {}
-        for element in root.iter():
-            if element.tag in _HEADING_TAGS:
-                if "id" not in element.attrib:
-                    text = element.text or ""
-                    if len(element) == 0 and not _MARKUP_CHARS_RE.search(text):
-                        # Plain text: what serializing it would give, without serializing it.
-                        name = strip_tags(run_postprocessors(text.strip(), self.md))
-                    else:
-                        name = strip_tags(render_inner_html(remove_fnrefs(element), self.md))
-                    element.attrib["id"] = unique(slugify_unicode(html.unescape(name), "-"), used, counters)
-                element.attrib.pop("data-toc-label", None)
-
-
 _PLAIN_NAME_RE = re.compile(r"[a-zA-Z_:][-a-zA-Z0-9_:.]*\Z")
 _PLAIN_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "em", "strong", "code", "pre",
                          "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "div", "sup"})
@@ -293,6 +268,8 @@ class _HtmlScanNeeded(Treeprocessor):
     """The verdict for the last conversion."""
 
     def run(self, root):
+        # The raw-HTML stash's counter, and the serializer writing just this tree, are Python-Markdown's
+        # internals: this stage is used only with the speed-ups (a tested release); else every article is scanned.
         self.needed = self.md.htmlStash.html_counter > 0 or any(map(self._suspect, root.iter()))
 
     @staticmethod
@@ -306,28 +283,31 @@ class _HtmlScanNeeded(Treeprocessor):
         if tag in FORBIDDEN_ELEMENTS or tag == "iframe" or tag in _ANIMATION_ELEMENTS:
             return True
         for name, value in element.attrib.items():
-            if (not _PLAIN_NAME_RE.match(name) or "&" in value or AMP_SUBSTITUTE in value
+            # A value of None is an attribute written without one (attr_list's `{: name }`, 3.11.3 on).
+            if (not _PLAIN_NAME_RE.match(name) or (value is not None and ("&" in value or AMP_SUBSTITUTE in value))
                     or _attribute_problem(tag, name.lower(), value)):
                 return True
         return False
 
 
 class _FeatureProse(Extension):
-    def __init__(self, figures, language, strings):
+    def __init__(self, figures, language, strings, quick: bool):
         super().__init__()
-        self.figures, self.language, self.strings = figures, language, strings
+        self.figures, self.language, self.strings, self.quick = figures, language, strings, quick
 
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
         # Priority above 'backtick' would break code spans; 175 runs after them and before emphasis.
         md.inlinePatterns.register(_FigureCitation(self.figures, self.language, self.strings), "figure", 175)
         # After 'inline' (20) so that text nodes are final, before 'prettify' (10).
         md.treeprocessors.register(_JoinCjkLines(md), "join-cjk-lines", 15)
-        md.treeprocessors.register(_HeadingIds(md), "heading-ids", 5)  # where the toc extension runs
-        # Last, after 'unescape' (0) has put back escaped characters: it judges the final tree.
-        md.treeprocessors.register(_HtmlScanNeeded(md), "html-scan-needed", -10)
+        md.treeprocessors.register(HeadingIds(md, self.quick), "heading-ids", 5)  # where the toc extension runs
+        if self.quick:
+            # Last, after 'unescape' (0) has put back escaped characters: it judges the final tree.
+            md.treeprocessors.register(_HtmlScanNeeded(md), "html-scan-needed", -10)
 
 
-def _new_markdown(figures: dict[str, Figure], language: Language, strings: dict[str, TextPair]) -> markdown.Markdown:
+def _new_markdown(figures: dict[str, Figure], language: Language, strings: dict[str, TextPair],
+                  quick: bool = False) -> markdown.Markdown:
     # Extensions as objects, not names: looking names up (entry points) costs more than a small build's rendering.
     return markdown.Markdown(
         extensions=[
@@ -337,7 +317,7 @@ def _new_markdown(figures: dict[str, Figure], language: Language, strings: dict[
                               .replace("{", "{{").replace("}", "}}")),
             AttrListExtension(),
             SaneListExtension(),
-            _FeatureProse(figures, language, strings),
+            _FeatureProse(figures, language, strings, quick),
         ],
         output_format="html",
     )
@@ -350,17 +330,19 @@ class ProseConverter:
     one up costs about as much as converting a typical article.
     """
 
-    def __init__(self, figures: dict[str, Figure], strings: dict[str, TextPair], quick: bool = True):
+    def __init__(self, figures: dict[str, Figure], strings: dict[str, TextPair], quick: bool | None = None):
         self.figures, self.strings = figures, strings
-        self.quick = quick
-        """Use fastmarkdown's speed-ups (the same HTML; False is for comparing with stock Python-Markdown)."""
+        self.quick = fastmarkdown.tested() if quick is None else quick
+        """Use fastmarkdown's speed-ups and this module's own short cuts that rely on Python-Markdown's
+        internals (the same HTML). By default only on a release they are tested on (fastmarkdown.tested());
+        False is stock Python-Markdown, True forces them on (for tests)."""
         self._instances: dict[Language, markdown.Markdown] = {}
 
     def convert(self, body: str, language: Language) -> str:
         """The body as HTML, figures written in the language's format."""
         md = self._instances.get(language)
         if md is None:
-            md = self._instances[language] = _new_markdown(self.figures, language, self.strings)
+            md = self._instances[language] = _new_markdown(self.figures, language, self.strings, self.quick)
             if self.quick:
                 fastmarkdown.speed_up(md)
         md.reset()
@@ -371,7 +353,10 @@ class ProseConverter:
             attr_list.wanted = "{" in FIGURE_CITATION_RE.sub("", body)
         output = md.convert(body)
         # The parse stage has rejected unsafe HTML where it could locate it; this catches the rest.
-        return strip_unsafe_html(output) if md.treeprocessors["html-scan-needed"].needed else output
+        # (Without the speed-ups there is no 'html-scan-needed' stage, and every article is scanned.)
+        if self.quick and not md.treeprocessors["html-scan-needed"].needed:
+            return output
+        return strip_unsafe_html(output)
 
 
 def render_markdown(body: str, figures: dict[str, Figure], language: Language,

@@ -4,10 +4,14 @@ import xml.etree.ElementTree as etree
 
 import markdown
 import pytest
+from markdown.extensions import toc
+from markdown.extensions.attr_list import AttrListTreeprocessor
 
+from conftest import PROJECT
 from featuresite import fastmarkdown, prose
-from featuresite.errors import Loc
+from featuresite.errors import Diagnostics, Loc
 from featuresite.model import Figure
+from featuresite.pipeline import Options, load_site
 from featuresite.prose import render_markdown
 from languages import EN, STRINGS, ZH
 
@@ -86,10 +90,13 @@ MORE_SAMPLES = [
 ]
 
 
+# The speed-ups are tested on the installed release whether or not it is one they are used on
+# (quick=True forces them): a release that passes may be added to fastmarkdown.TESTED_RELEASES.
+
 @pytest.mark.parametrize("lang", [EN, ZH], ids=["en", "zh"])
 def test_speed_ups_give_the_stock_output(lang):
     """fastmarkdown's speed-ups on and off: the same HTML, sample by sample."""
-    quick = prose.ProseConverter(FIGURES, STRINGS)
+    quick = prose.ProseConverter(FIGURES, STRINGS, quick=True)
     stock = prose.ProseConverter(FIGURES, STRINGS, quick=False)
     for text in SAMPLES + MORE_SAMPLES:
         assert quick.convert(text, lang) == stock.convert(text, lang), text
@@ -97,6 +104,7 @@ def test_speed_ups_give_the_stock_output(lang):
     assert type(stock._instances[lang].treeprocessors["inline"]) is markdown.treeprocessors.InlineProcessor
 
 
+@pytest.mark.skipif(fastmarkdown.BOOLEAN_ATTRIBUTES is None, reason="the quick serializer mirrors 3.11.3 on")
 def test_quick_serializer_gives_the_stock_output_or_leaves_it_to_stock():
     md = markdown.Markdown(extensions=["attr_list"])
     for text in SAMPLES + MORE_SAMPLES:
@@ -121,7 +129,7 @@ def test_quick_inline_stage_is_in_use(monkeypatch):
     stock_placing = fastmarkdown.QuickInline._InlineProcessor__processPlaceholders
     monkeypatch.setattr(fastmarkdown.QuickInline, "_InlineProcessor__processPlaceholders",
                         lambda self, data, *more: placed.append(data) or stock_placing(self, data, *more))
-    render_markdown("Plain text, and *emphasis*.", FIGURES, EN, STRINGS)
+    prose.ProseConverter(FIGURES, STRINGS, quick=True).convert("Plain text, and *emphasis*.", EN)
     assert calls and placed
     md = prose._new_markdown(FIGURES, EN, STRINGS)
     assert len(md.inlinePatterns) == len([n for n in fastmarkdown.INLINE_NEEDS if n in md.inlinePatterns])
@@ -131,26 +139,37 @@ def test_quick_inline_stage_is_in_use(monkeypatch):
 def test_html_scan_is_skipped_only_when_it_could_find_nothing(monkeypatch):
     skipped = []
     for text in SAMPLES:
-        converter = prose.ProseConverter(FIGURES, STRINGS)
+        converter = prose.ProseConverter(FIGURES, STRINGS, quick=True)
         html = converter.convert(text, EN)
         if not converter._instances[EN].treeprocessors["html-scan-needed"].needed:
             skipped.append(text)
             assert prose.strip_unsafe_html(html) == html
     assert SAMPLES[0] in skipped and SAMPLES[-2] not in skipped  # plain prose; raw HTML and attributes
     monkeypatch.setattr(prose._HtmlScanNeeded, "run", lambda self, root: None)  # `needed` stays True
-    always = [render_markdown(text, FIGURES, EN, STRINGS) for text in SAMPLES]
+    always = [prose.ProseConverter(FIGURES, STRINGS, quick=True).convert(text, EN) for text in SAMPLES]
     monkeypatch.undo()
-    assert [render_markdown(text, FIGURES, EN, STRINGS) for text in SAMPLES] == always
+    assert [prose.ProseConverter(FIGURES, STRINGS, quick=True).convert(text, EN) for text in SAMPLES] == always
     assert not re.search("<[^>]*onclick", always[-2]) and "<script" not in always[-2]
 
 
+def test_attributes_without_a_value_are_judged_too():
+    """From Python-Markdown 3.11.3 on, attr_list gives `{: name }` the value None (before, the name)."""
+    for quick in (True, False):
+        converter = prose.ProseConverter(FIGURES, STRINGS, quick=quick)
+        assert converter.convert("Valueless\n{: foo }", EN) == "<p foo>Valueless</p>"
+        assert converter.convert("Handler\n{: onclick }", EN) == "<p>Handler</p>"
+
+
+@pytest.mark.skipif(markdown.__version_info__ < (3, 11, 3), reason="featuresite.headings has toc 3.11.3's rules")
 def test_heading_ids_are_the_toc_extension_ids():
-    text = SAMPLES[7] + "\n\n## Plain\n\n## Plain\n\n## R&amp;D > all\n\n## \n"
-    ids = re.findall(r'<h\d id="([^"]*)"', render_markdown(text, FIGURES, EN, STRINGS))
-    stock = markdown.Markdown(extensions=["footnotes", "attr_list", markdown.extensions.toc.TocExtension(
-        slugify=markdown.extensions.toc.slugify_unicode)], output_format="html")
-    assert ids == re.findall(r'<h\d id="([^"]*)"', stock.convert(text))
-    assert "custom-id" in ids and "plain_1" in ids
+    text = SAMPLES[7] + "\n\n## Plain\n\n## Plain\n\n## R&amp;D > all\n\n## \n\n## a <b title=\"x>y\">z</b>\n"
+    for quick in (True, False):
+        html = prose.ProseConverter(FIGURES, STRINGS, quick=quick).convert(text, EN)
+        ids = re.findall(r'<h\d id="([^"]*)"', html)
+        stock = markdown.Markdown(extensions=["footnotes", "attr_list", toc.TocExtension(
+            slugify=toc.slugify_unicode)], output_format="html")
+        assert ids == re.findall(r'<h\d id="([^"]*)"', stock.convert(text))
+        assert "custom-id" in ids and "plain_1" in ids
 
 
 def test_one_converter_gives_what_fresh_ones_give():
@@ -158,3 +177,42 @@ def test_one_converter_gives_what_fresh_ones_give():
     converter = prose.ProseConverter(FIGURES, STRINGS)
     for text in SAMPLES + SAMPLES[::-1]:
         assert converter.convert(text, EN) == render_markdown(text, FIGURES, EN, STRINGS)
+
+
+# --- the speed-ups only on a release they are tested on ------------------------------------------
+
+def test_installed_release_gets_the_speed_ups():
+    """Not a failure when it does not (stock runs, slower, the same HTML), but worth knowing."""
+    if not fastmarkdown.tested():
+        pytest.skip(f"Python-Markdown {fastmarkdown.release()} is not in fastmarkdown.TESTED_RELEASES, so "
+                    "stock runs: if this file passes on it, add it there")
+    assert prose.ProseConverter(FIGURES, STRINGS).quick
+
+
+def test_an_untested_release_runs_stock_with_the_same_html(monkeypatch):
+    """On a release not in TESTED_RELEASES nothing of fastmarkdown is used, and the shipped articles and the
+    samples come out as they do with the speed-ups."""
+    diags = Diagnostics()
+    site = load_site(Options(content_dir=PROJECT / "content"), diags)
+    assert site is not None, diags.items
+    languages = {language.code: language for language in site.config.languages}
+    texts = [("site", a.body, languages[a.lang]) for versions in site.articles.values() for a in versions.values()]
+    texts += [("samples", text, lang) for text in SAMPLES + MORE_SAMPLES for lang in (EN, ZH)]
+
+    def convert_all(quick: bool | None) -> list[str]:
+        converters = {"site": prose.ProseConverter(site.figures, site.strings, quick),
+                      "samples": prose.ProseConverter(FIGURES, STRINGS, quick)}
+        return [converters[which].convert(body, lang) for which, body, lang in texts]
+
+    quick = convert_all(True)
+    monkeypatch.setattr(fastmarkdown, "release", lambda: "3.99")  # a release the speed-ups never saw
+    assert not fastmarkdown.tested()
+    converter = prose.ProseConverter(FIGURES, STRINGS)
+    assert not converter.quick
+    converter.convert("## A *heading*\n\nText {{talent}}.", EN)
+    md = converter._instances[EN]
+    assert type(md.treeprocessors["inline"]) is markdown.treeprocessors.InlineProcessor
+    assert type(md.treeprocessors["attr_list"]) is AttrListTreeprocessor
+    assert md.serializer is markdown.serializers.to_html_string and "html-scan-needed" not in md.treeprocessors
+    assert not md.treeprocessors["heading-ids"].quick
+    assert convert_all(None) == quick
