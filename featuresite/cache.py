@@ -3,7 +3,7 @@
 It lives beside the output folder, in `.featuresite-cache/<folder name>/`
 (git-ignored; safe to delete at any time, the next build is then a full one):
 
-    state.pickle    the key, each input file's digest, each output file's stamp, the page outline, the warnings
+    state.pickle    the key, each input file's digest, each output file's stamp, what each page read (deps.DepGraph), the warnings
     parsed.pickle   each content file's parse result, by the file's digest
 
 Nothing in it is used unless it was written with the same key: generator
@@ -135,8 +135,8 @@ class BuildState:
     """Every input file's digest."""
     output: dict[str, tuple[int, int, int]]
     """Every file of the output folder and its stamp as written."""
-    outline: Any
-    """The site's page outline (pipeline.Outline), for deciding what an article edit affects."""
+    graph: Any
+    """What each page read of the Site (deps.DepGraph): a rebuild renders the pages that read what changed."""
     warnings: list[Diagnostic] = field(default_factory=list)
     """The build's warnings, shown again when nothing changed."""
 

@@ -1,5 +1,5 @@
 """Machine-readable files rendered from the Site without templates: the ranking data ("get the data")
-and the web app manifest."""
+and the web app manifest. (They may be given a recording view of the Site: JSON unwraps its values.)"""
 from __future__ import annotations
 
 import csv
@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+from .deps import unwrap
 from .model import Site
 
 
@@ -35,7 +36,7 @@ def ranking_json(site: Site) -> bytes:
         "method": [{"label": n.label, "text": n.text, "source": n.source} for n in ranking.method],
         "sources": {sid: {"title": site.sources[sid].title, "byline": site.sources[sid].byline} for sid in cited},
     }
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(data, ensure_ascii=False, indent=2, default=unwrap) + "\n").encode("utf-8")
 
 
 THEME_COLOR = "#a4262c"
@@ -58,4 +59,4 @@ def manifest(site: Site) -> bytes:
         "theme_color": THEME_COLOR,
         "icons": [{"src": f"{config.base_path}static/favicon.svg", "sizes": "any", "type": "image/svg+xml"}],
     }
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(data, ensure_ascii=False, indent=2, default=unwrap) + "\n").encode("utf-8")

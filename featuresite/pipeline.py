@@ -6,7 +6,6 @@ written, so content errors never leave a half-written site.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,9 @@ from .write import (MARKER, Staging, check_output_dir, output_intact, output_loc
 if TYPE_CHECKING:
     import jinja2
 
+    from .deps import DepGraph
     from .model import Page, Site
+    from .render import Rendered
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The project folder: it holds the default templates/ and static/."""
@@ -203,108 +204,89 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
 
 
 def _render(site: Site, pages: list[Page], diags: Diagnostics, env: jinja2.Environment | None = None,
-            staging: Staging | None = None) -> dict[str, bytes]:
+            staging: Staging | None = None, record: bool = False) -> Rendered:
     """Templates checked, then the pages rendered: their bytes by output path, or, with staging, written
-    there (the stamps go into staging.stamps). Raises ContentErrors on errors."""
+    there (the stamps go into staging.stamps), and, with record, what each read. Raises ContentErrors."""
     from .render import check_templates, make_environment, render_pages
     # One environment for both: templates compile once, and forked render workers inherit them compiled.
     env = env or make_environment(site.templates_dir, auto_reload=False)
     check_templates(site, diags, env)
     if diags.errors:
         raise ContentErrors(diags)
-    files = render_pages(site, pages, diags, env, write_to=staging.folder if staging else None)
+    rendered = render_pages(site, pages, diags, env, write_to=staging.folder if staging else None, record=record)
     if diags.errors:
         raise ContentErrors(diags)
     if staging is not None:
-        staging.stamps.update(files)
-        return {}
-    return files
+        staging.stamps.update(rendered.files)
+        rendered.files = {}
+    return rendered
+
+
+def copies(site: Site) -> dict[str, tuple[bytes, Path]]:
+    """The files copied as they are: output path -> (bytes, the file they come from)."""
+    found = {f"static/{name}": (data, site.static_dir / name) for name, data in site.static_files.items()}
+    found.update((f"media/{name}", (data, site.content_dir / "media" / name))
+                  for name, data in site.media_files.items())
+    return found
 
 
 def _render_all(site: Site, diags: Diagnostics, env: jinja2.Environment | None = None,
-                staging: Staging | None = None) -> dict[str, bytes]:
+                staging: Staging | None = None, record: bool = False) -> Rendered:
     """Every page, static file and media file (see _render). Raises ContentErrors on errors."""
-    files = _render(site, site.pages, diags, env, staging)
-    copied = {f"static/{name}": data for name, data in site.static_files.items()}
-    copied.update((f"media/{name}", data) for name, data in site.media_files.items())
-    if staging is None:
-        files.update(copied)
-    else:
-        for rel, data in copied.items():
+    rendered = _render(site, site.pages, diags, env, staging, record)
+    for rel, (data, _) in copies(site).items():
+        if staging is None:
+            rendered.files[rel] = data
+        else:
             staging.write(rel, data)
-    return files
+    return rendered
 
 
 def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
                 env: jinja2.Environment | None = None,
-                select: Callable[[Site], list[Page]] | None = None) -> tuple[Site, dict[str, bytes]]:
-    """Load and render the site in memory: (site, output path -> bytes). Raises ContentErrors on errors.
+                select: Callable[[Site], list[Page]] | None = None, record: bool = False
+                ) -> tuple[Site, Rendered]:
+    """Load and render the site in memory: (site, what was rendered). Raises ContentErrors on errors.
 
-    select chooses which pages to render (default: every page, plus the static files).
+    select chooses which pages to render (default: every page, plus the static files); record: see
+    render.render_pages.
     """
     site = load_site(options, diags, cache)
     if options.strict:
         diags.make_strict()
     if site is None or diags.errors:
         raise ContentErrors(diags)
-    files = _render(site, select(site), diags, env) if select else _render_all(site, diags, env)
-    return site, files
+    if select:
+        return site, _render(site, select(site), diags, env, record=record)
+    return site, _render_all(site, diags, env, record=record)
 
 
-@dataclass(frozen=True)
-class Outline:
-    """What decides which pages an article edit can change: the pages, what lists show of each article,
-    and which articles the timeline names. Small, to be kept in the build cache."""
+def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed_templates: set[str]) -> list[Page]:
+    """The pages a rebuild must render, given what each page read last time (graph) and which templates
+    changed (names relative to the templates folder): every page that is new, that read a value now
+    different, or that uses a changed template. The graph is brought up to date with the site (values
+    now, vanished pages dropped); what the pages read when rendered again is for the caller to merge.
 
-    pages: tuple[str, ...]
-    """Every page's output path, in order."""
-    listings: dict[str, bytes]
-    """Per article, a digest of what list pages (home, feeds, sources, timeline, sitemap) show of it:
-    everything but its body."""
-    on_timeline: frozenset[str]
-    """Articles named by a timeline event."""
-
-    @classmethod
-    def of(cls, site: Site, before: Outline | None = None, slugs: set[str] | None = None) -> Outline:
-        """The outline of a loaded site; given the outline before an edit of these articles only, the
-        other articles' listings are taken from it."""
-        listings = {}
-        for slug, versions in site.articles.items():
-            if before is not None and slugs is not None and slug not in slugs and slug in before.listings:
-                listings[slug] = before.listings[slug]
-                continue
-            listed = [(lang, a.title, a.summary, a.date, a.updated, a.byline, a.sources, a.tags, a.credit)
-                      for lang, a in sorted(versions.items())]
-            listings[slug] = hashlib.blake2b(repr(listed).encode(), digest_size=16).digest()
-        return cls(tuple(page.output_path for page in site.pages), listings, frozenset(site.events_by_article))
-
-
-def _slugs_of(article_files: set[str]) -> set[str]:
-    """The slugs of these article files (`<slug>.<lang>.md`)."""
-    return {Path(path).name.split(".", 1)[0] for path in article_files}
-
-
-def pages_affected(before: Outline, after: Outline, site: Site, changed: set[str]) -> list[Page]:
-    """The pages that an edit of these article files (and nothing else) can change.
-
-    before: the outline before the edit; after: Outline.of(site). An article
-    page, when the version it shows is an edited file, or when anything listed
-    of its article changed; the list pages and the sitemap only when a title,
-    date or other listed field changed, or pages came or went; the timeline
-    only when an event names one of the articles, or pages came or went.
+    The one rule for incremental builds and for the live preview.
     """
-    slugs = _slugs_of(changed)
-    pages_changed = after.pages != before.pages
-    listed = {slug for slug in slugs if after.listings.get(slug) != before.listings.get(slug)}
-    on_timeline = any(s in after.on_timeline or s in before.on_timeline for s in slugs)
-    wanted = set()
-    if listed or pages_changed:
-        wanted |= {"home", "feed", "sources", "sitemap"} | ({"timeline"} if on_timeline else set())
-    if pages_changed:
-        wanted |= {"timeline"}
-    return [page for page in site.pages if page.kind in wanted or (
-        page.kind == "article" and page.slug in slugs and (
-            pages_changed or page.slug in listed or str(site.article_version(page.slug, page.lang).path) in changed))]
+    from .render import templates_of
+    outputs = [page.output_path for page in site.pages]
+    graph.drop(set(graph.reads) - set(outputs))
+    stale = graph.stale(site, outputs)
+    templates = templates_of(env, site.pages) if changed_templates else {}
+    return [page for page in site.pages if page.output_path in stale or (changed_templates and (
+        templates[page.output_path] is None or not templates[page.output_path].isdisjoint(changed_templates)))]
+
+
+def template_names(paths: set[str], templates_dir: Path) -> set[str]:
+    """The names (relative, as Jinja knows them) of the changed files that are in the templates folder."""
+    folder = os.path.abspath(templates_dir)
+    names = set()
+    for path in paths:
+        full = os.path.abspath(path)
+        if full.startswith(folder + os.sep):
+            names.add(Path(os.path.relpath(full, folder)).as_posix())
+    return names
 
 
 @dataclass(frozen=True)
@@ -317,16 +299,9 @@ class BuildReport:
     """How many of them this build wrote (0: the site was up to date)."""
 
 
-def _only_articles(paths: set[str], content_dir: Path) -> bool:
-    """True when every one of these (changed) files is an article file."""
-    articles = content_dir / "articles"
-    return all(path.parent == articles and path.suffix == ".md" and not path.name.startswith(".")
-               for path in map(Path, paths))
-
-
-def _site_files(site: Site) -> set[str]:
-    return ({page.output_path for page in site.pages} | {f"static/{n}" for n in site.static_files}
-            | {f"media/{n}" for n in site.media_files})
+def site_files(site: Site) -> set[str]:
+    """Every output path of the site: its pages and copied files."""
+    return {page.output_path for page in site.pages} | set(copies(site))
 
 
 def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None = None,
@@ -342,7 +317,7 @@ def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable
     """
     check_output_dir(out_dir, options.content_dir, PROJECT_DIR)  # before the work of rendering
     if not use_cache:
-        _, files = render_site(options, diags)
+        files = render_site(options, diags)[1].files
         with output_lock(out_dir, on_wait=on_wait):
             # Again under the lock: the folder may have changed while this build rendered.
             check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
@@ -391,19 +366,22 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         before = state.inputs.digests if state else {}
         changed = {path for path in inputs.digests.keys() | before.keys()
                    if inputs.digests.get(path) != before.get(path)}
-        if state is None or not _only_articles(changed, options.content_dir):
-            outline = Outline.of(site)
+        if state is None or state.graph is None:
             with replacing_site(out_dir) as staging:
-                _render_all(site, diags, env, staging)
+                graph = _render_all(site, diags, env, staging, record=True).graph
             stamps = staging.stamps
         else:
-            outline = Outline.of(site, state.outline, _slugs_of(changed))
-            removed = set(state.output) - _site_files(site) - {MARKER}
+            graph = state.graph
+            pages = stale_pages(graph, site, env, template_names(changed, options.templates_dir))
+            removed = set(state.output) - site_files(site) - {MARKER}
             with patching_site(out_dir, removed) as staging:
-                _render(site, pages_affected(state.outline, outline, site, changed), diags, env, staging)
+                graph.merge(_render(site, pages, diags, env, staging, record=True).graph)
+                for rel, (data, source) in copies(site).items():
+                    if str(source) in changed or rel not in state.output:
+                        staging.write(rel, data)
             stamps = {rel: stamp for rel, stamp in state.output.items() if rel not in removed}
             stamps.update(staging.stamps)
-        store.save(BuildState(store.key, inputs, stamps, outline, diags.warnings),
+        store.save(BuildState(store.key, inputs, stamps, graph, diags.warnings),
                    {path: parsed.entries[path] for path in parsed.updated},
                    {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests})
     return BuildReport(len(stamps) - 1, len(staging.stamps))
@@ -411,4 +389,4 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
 
 def check(options: Options, diags: Diagnostics) -> int:
     """Validate and render everything, writing nothing; returns the number of files that would be written."""
-    return len(render_site(options, diags)[1])
+    return len(render_site(options, diags)[1].files)

@@ -28,7 +28,8 @@ from tornado import ioloop
 
 from .errors import ContentErrors, Diagnostic, Diagnostics
 from .model import Page, Site
-from .pipeline import Options, Outline, ParseCache, pages_affected, render_site
+from .deps import DepGraph
+from .pipeline import Options, ParseCache, copies, render_site, site_files, stale_pages, template_names
 from .render import make_environment
 
 log = logging.getLogger("featuresite.serve")
@@ -85,6 +86,8 @@ class Preview:
     """The watched files as of the last scan."""
     last_rebuilt: int = 0
     """How many pages the last rebuild rendered."""
+    graph: DepGraph | None = None
+    """What each page of the last good build read (None: the next rebuild renders everything)."""
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.options.templates_dir)
@@ -106,33 +109,35 @@ class Preview:
         self._build(None)
 
     def rebuild(self, changed: set[Path]) -> None:
-        """Re-render what the changed files can affect: for article edits, their pages and the lists."""
-        articles_dir = (self.options.content_dir / "articles").resolve()
-        only_articles = changed and all(p.resolve().parent == articles_dir for p in changed)
-        if not only_articles or self.site is None or self.problems:
+        """Re-render what the changed files affect: the pages that read something that changed, or use a
+        changed template (pipeline.stale_pages, the rule builds use too)."""
+        if self.graph is None or self.problems:
             self._build(None)
             return
-        before = Outline.of(self.site)
-        self._build(lambda site: pages_affected(before, Outline.of(site), site, {str(p) for p in changed}))
+        graph, names = self.graph, template_names({str(p) for p in changed}, self.options.templates_dir)
+        self._build(lambda site: stale_pages(graph, site, self.env, names))
 
     def _build(self, select: Callable[[Site], list[Page]] | None) -> None:
         diags = Diagnostics()
         try:
-            site, files = render_site(self.options, diags, self.cache, self.env, select)
+            site, rendered = render_site(self.options, diags, self.cache, self.env, select, record=True)
         except ContentErrors:
             self.problems = diags.sorted()
             self.warnings = []
+            self.graph = None  # a failed rebuild may have left it half brought up to date
             return
         if select is None:
-            self.files = files
+            self.files, self.graph = rendered.files, rendered.graph
         else:
             # Pages that no longer exist (an article removed) go; the rendered ones replace theirs.
-            current = ({page.output_path for page in site.pages} | {f"static/{n}" for n in site.static_files}
-                       | {f"media/{n}" for n in site.media_files})
+            current = site_files(site)
             self.files = {path: data for path, data in self.files.items() if path in current}
-            self.files.update(files)
+            self.files.update(rendered.files)
+            # Copied files are cheap to take again and not pages: always the current ones.
+            self.files.update((rel, data) for rel, (data, _) in copies(site).items())
+            self.graph.merge(rendered.graph)
         self.site, self.problems, self.warnings = site, [], diags.sorted()
-        self.last_rebuilt = len(files)
+        self.last_rebuilt = len(rendered.files)
 
     def response(self, url_path: str) -> tuple[str, str, bytes]:
         """(status, content type, body) for a request path such as '/zh/' or '/static/style.css'."""

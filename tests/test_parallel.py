@@ -24,11 +24,21 @@ def test_one_and_two_workers_give_identical_output(tmp_path):
     write_corpus(30, tmp_path / "content")
     for content in (tmp_path / "content", FIXTURES / "bilingual"):
         site = _site(content)
-        one = render_pages(site, site.pages, Diagnostics(), workers=1)
-        two = render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0)
-        three = render_pages(site, site.pages, Diagnostics(), workers=3, parallel_from=0)
+        one = render_pages(site, site.pages, Diagnostics(), workers=1).files
+        two = render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0).files
+        three = render_pages(site, site.pages, Diagnostics(), workers=3, parallel_from=0).files
         assert list(one) == list(two) == list(three) and one == two == three
         assert len(one) == len(site.pages)  # every page rendered, once
+        # Rendered through the recording view, in one process or several: the same bytes, and the
+        # same record of what each page read.
+        recorded = render_pages(site, site.pages, Diagnostics(), workers=1, record=True)
+        forked = render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0, record=True)
+        assert recorded.files == forked.files == one
+        for graph in (recorded.graph, forked.graph):
+            by_index = {index: path for path, index in graph.paths.items()}
+            graph.tables = {page: {by_index[i]: graph.values[i] for i in indices}
+                            for page, indices in graph.reads.items()}
+        assert recorded.graph.tables == forked.graph.tables and len(recorded.graph.tables) == len(site.pages)
 
 
 def test_articles_read_in_workers_give_identical_output(tmp_path, run_cli, monkeypatch):
