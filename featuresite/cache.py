@@ -3,7 +3,8 @@
 It lives beside the output folder, in `.featuresite-cache/<folder name>/`
 (git-ignored; safe to delete at any time, the next build is then a full one):
 
-    state.pickle    the key, each input file's digest, each output file's stamp, what each page read (deps.DepGraph), the warnings
+    state.pickle    the key, each input file's digest, each output file's stamp, the warnings
+    graph.pickle    what each page read of the site (deps.DepGraph), read only when something changed
     parsed.pickle   each content file's parse result, by the file's digest
 
 Nothing in it is used unless it was written with the same key: generator
@@ -135,8 +136,6 @@ class BuildState:
     """Every input file's digest."""
     output: dict[str, tuple[int, int, int]]
     """Every file of the output folder and its stamp as written."""
-    graph: Any
-    """What each page read of the Site (deps.DepGraph): a rebuild renders the pages that read what changed."""
     warnings: list[Diagnostic] = field(default_factory=list)
     """The build's warnings, shown again when nothing changed."""
 
@@ -189,6 +188,15 @@ class BuildCache:
             return None
         return state
 
+    def load_graph(self) -> Any:
+        """What each page of the last build read (deps.DepGraph), or None if it cannot be read. Only a build
+        that found a state with this key asks for it: a save writes the graph before the state."""
+        try:
+            graph = _load(self.folder / "graph.pickle")
+        except Exception:  # missing, truncated, written by another version: a full build
+            return None
+        return graph if type(graph).__name__ == "DepGraph" else None
+
     def load_parsed(self) -> dict:
         """The parse results by file: {path: (key, value, diagnostics)} (see pipeline.ParseCache)."""
         entries: dict = {}
@@ -226,9 +234,10 @@ class BuildCache:
             for start in range(0, len(items), ENTRIES_PER_PICKLE):
                 pickle.dump(dict(items[start:start + ENTRIES_PER_PICKLE]), file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def save(self, state: BuildState, updated: dict, everything: dict) -> None:
-        """Keep this build's state and parse results: the entries updated by this build, or, when
-        the recent ones grow beyond a few, all of them (rewriting all costs more than parsing a few)."""
+    def save(self, state: BuildState, graph: Any, updated: dict, everything: dict) -> None:
+        """Keep this build's state, what its pages read (graph), and parse results: the entries updated by
+        this build, or, when the recent ones grow beyond a few, all of them (rewriting all costs more than
+        parsing a few)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         # The state is removed first and written last: a build always checks it first, so it never
         # trusts parse results or output that a half-finished save has not vouched for.
@@ -241,4 +250,5 @@ class BuildCache:
             else:
                 recent.unlink(missing_ok=True)
                 self._save_entries(base, everything)
+        _save(self.folder / "graph.pickle", graph)
         _save(self.folder / "state.pickle", state)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import types
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, is_dataclass
 from decimal import Decimal
 from pathlib import PurePath
@@ -40,15 +40,21 @@ _SHORT = 64
 
 
 def fingerprint(value: Any) -> str:
-    """A short text that differs when the value differs: its repr, or a digest of it. (repr, not hash():
-    it is the same in every process, and it tells 1 from 1.0 and Decimal('1.0') from Decimal('1').)"""
-    if value is MISSING:
+    """A short text that differs when the value differs: a short text itself, else its repr (marked), or a
+    digest of either. (repr, not hash(): it is the same in every process, and it tells 1 from 1.0 and
+    Decimal('1.0') from Decimal('1').)"""
+    if type(value) is str:
+        if len(value) <= _SHORT and value[:1] not in ("\0", "\1"):
+            return value
+        text = "\1" + value
+    elif value is MISSING:
         return "\0missing"
-    if type(value) is bytes:
+    elif type(value) is bytes:
         return "\0" + hashlib.blake2b(value, digest_size=12).hexdigest()
-    text = repr(value)
-    if len(text) <= _SHORT:
-        return text
+    else:
+        text = "\1" + repr(value)
+        if len(text) <= _SHORT:
+            return text
     return "\0" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
@@ -71,35 +77,112 @@ class Recorder:
 
     def note(self, path: tuple, value: Any) -> None:
         """Record that the page read `value` at `path` (the first read of a path is the one kept)."""
-        if path in self.reads:
+        reads = self.reads
+        if path in reads:
             return
-        if type(value) in (str, bytes) and len(value) > _SHORT:
+        kind = type(value)
+        if kind is str and len(value) <= _SHORT:
+            reads[path] = fingerprint(value)
+        elif kind in _BY_IDENTITY or (kind is str or kind is bytes):
             known = self._memo.get(id(value))
             if known is None or known[0] is not value:
                 known = self._memo[id(value)] = (value, fingerprint(value))
+            reads[path] = known[1]
+        else:
+            reads[path] = fingerprint(value)
+
+    def note_shape(self, path: tuple, value: Any) -> None:
+        """Record that the page read the shape of a container (see _shape)."""
+        if isinstance(value, Mapping) and len(value) > 8:
+            # The Site is not changed while pages render: a large mapping's keys (every article's slug) are
+            # fingerprinted once, by identity, however many pages look at them.
+            known = self._memo.get(id(value))
+            if known is None or known[0] is not value:
+                known = self._memo[id(value)] = (value, fingerprint(_shape(value)))
             self.reads[path] = known[1]
         else:
-            self.reads[path] = fingerprint(value)
+            self.reads[path] = fingerprint(_shape(value))
 
     def merge(self, reads: Mapping[tuple, str]) -> None:
-        """Add reads recorded elsewhere (e.g. by a helper's set-up) to this page's."""
-        for path, value in reads.items():
-            self.reads.setdefault(path, value)
+        """Add reads recorded elsewhere in the same build (e.g. by a helper whose result is reused): a path
+        has one value in a build, so which read came first does not matter."""
+        self.reads.update(reads)
 
 
 def track(value: Any, recorder: Recorder, path: tuple = ()) -> Any:
     """A view of value that records every read into recorder (leaves are recorded and returned as they are)."""
-    if isinstance(value, LEAF_TYPES):
+    kind = _KIND_OF.get(type(value))
+    if kind is None:
+        kind = _KIND_OF[type(value)] = _kind(type(value))
+    if kind is _LEAF:
         recorder.note(path, value)
         return value
-    if isinstance(value, Mapping):
-        return MapView(value, path, recorder)
-    if isinstance(value, (list, tuple)):
-        return SeqView(value, path, recorder)
-    if is_dataclass(value) and not isinstance(value, type):
-        return ObjView(value, path, recorder)
-    recorder.note(path + ("=",), value)  # anything else is read whole
-    return value
+    if kind is _WHOLE:
+        recorder.note(path + ("=",), value)  # anything else is read whole
+        return value
+    if kind is ObjView and type(value) in _FILE_BOUND:
+        recorder.note(path + ("@",), identity(value))
+    return kind(value, path, recorder)
+
+
+_LEAF, _WHOLE = object(), object()
+_KIND_OF: dict[type, Any] = {}
+"""How values of each type are tracked: _LEAF, _WHOLE or a view class (worked out once per type: this is the
+hot path of rendering with a recorder)."""
+
+
+def read_whole(cls: type) -> type:
+    """Class decorator: objects of this class are recorded as read whole whenever a view hands one out
+    (handed out as they are, not wrapped). For small objects read in full on nearly every page, such as the
+    site's settings: one read instead of dozens, at the cost of precision no page would gain from."""
+    cls.__read_whole__ = True
+    _BY_IDENTITY.add(cls)
+    return cls
+
+
+_BY_IDENTITY: set[type] = set()
+"""Classes whose objects' fingerprints are remembered by identity (read_whole)."""
+
+
+def origin(obj: Any) -> PurePath | None:
+    """The content file an object was read from, if it was read from one file alone: the `path` or `loc`
+    of a parsed object (every field of it comes from that file), else None."""
+    fields = getattr(type(obj), "__dataclass_fields__", None)
+    if not fields:
+        return None
+    if "path" in fields and isinstance(obj.path, PurePath):
+        return obj.path
+    if "loc" in fields:
+        return obj.loc.path
+    return None
+
+
+def identity(obj: Any) -> str:
+    """Which object of its file an object read from one file is: the file, and where in it."""
+    loc = getattr(obj, "loc", None)
+    return f"{origin(obj)}:{loc.line}:{loc.col}" if loc is not None else str(origin(obj))
+
+
+_FILE_BOUND: set[type] = set()
+"""Dataclasses whose objects are read from one file (origin): a view of one also records '@', which object
+it is (identity), so that a rebuild can skip what lies below an object of an unchanged file (evaluate)."""
+
+
+def _kind(cls: type) -> Any:
+    if hasattr(cls, "__read_whole__"):
+        return _WHOLE
+    if issubclass(cls, LEAF_TYPES):
+        return _LEAF
+    if issubclass(cls, Mapping):
+        return MapView
+    if issubclass(cls, (list, tuple)):
+        return SeqView
+    if is_dataclass(cls):
+        fields = cls.__dataclass_fields__
+        if "loc" in fields or ("path" in fields and "Path" in str(fields["path"].type)):
+            _FILE_BOUND.add(cls)
+        return ObjView
+    return _WHOLE
 
 
 def unwrap(value: Any) -> Any:
@@ -122,7 +205,9 @@ class _View:
         return self._raw
 
     def _shape(self) -> Any:
-        self._rec.note(self._path + ("#",), _shape(self._raw))
+        path = self._path + ("#",)
+        if path not in self._rec.reads:
+            self._rec.note_shape(path, self._raw)
         return self._raw
 
     def _child(self, step: Any, value: Any) -> Any:
@@ -145,21 +230,32 @@ class _View:
 
 
 class ObjView(_View):
-    """A view of a dataclass instance: attributes and properties, and methods whose calls are recorded."""
+    """A view of a dataclass instance: attributes and properties, and methods whose calls are recorded.
 
-    __slots__ = ()
+    What an attribute gave is kept in the view's own __dict__: a second read of it (templates read
+    `lang.code` many times) is found there without coming back here, and was recorded by the first."""
+
+    __slots__ = ("__dict__",)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # protocol probes (__html__, ...): the object's own, never content
             raise AttributeError(name)
+        path = self._path + (name,)
         try:
             value = getattr(self._raw, name)
         except AttributeError:
-            self._rec.note(self._path + (name,), MISSING)
+            self._rec.note(path, MISSING)
             raise
-        if type(value) is types.MethodType:
-            return _Method(self, name, value)
-        return self._child(name, value)
+        kind = _KIND_OF.get(type(value))
+        if kind is _LEAF:  # (track(), inlined: this is the hot path)
+            self._rec.note(path, value)
+            child = value
+        elif type(value) is types.MethodType:
+            child = _Method(self, name, value)
+        else:
+            child = track(value, self._rec, path)
+        self.__dict__[name] = child
+        return child
 
     def __bool__(self) -> bool:
         return True
@@ -278,22 +374,13 @@ class SeqView(_View):
         return self._whole() + unwrap(other)
 
 
-def evaluate(paths: Mapping[tuple, int], root: Any) -> list[str]:
-    """The fingerprint of every path's value in root (indexed as in paths), walking shared prefixes once."""
-    trie: dict = {}
-    for path, index in paths.items():
-        node = trie
-        for step in path[:-1]:
-            entry = node.get(step)
-            if entry is None:
-                entry = node[step] = [{}, -1]
-            node = entry[0]
-        entry = node.get(path[-1]) if path else None
-        if entry is None:
-            node[path[-1]] = [{}, index]
-        else:
-            entry[1] = index
-    found = [""] * (max(paths.values(), default=-1) + 1)
+def evaluate(trie: dict, root: Any, before: list[str] | None = None,
+             settled: Callable[[Any], bool] | None = None) -> list[str]:
+    """The fingerprint of every path's value in root (indexed as the trie's paths), walking shared prefixes
+    once. Below an object that is the one that stood there when `before` was taken (its identity, '@', is
+    the same) and that `settled` says has not changed since, the values are before's, and the walk does not
+    go there."""
+    found = list(before) if before is not None else [""] * (_largest(trie) + 1)
     missing = fingerprint(MISSING)
 
     def walk(obj: Any, node: dict) -> None:
@@ -307,11 +394,18 @@ def evaluate(paths: Mapping[tuple, int], root: Any) -> list[str]:
             if children:
                 if value is MISSING:
                     _fill(children, found, missing)
-                else:
-                    walk(value, children)
+                    continue
+                at = children.get("@") if settled is not None else None
+                if at is not None and at[1] >= 0 and settled(value) and fingerprint(identity(value)) == found[at[1]]:
+                    continue  # the same object, of a file that did not change: so is all that was read of it
+                walk(value, children)
 
     walk(root, trie)
     return found
+
+
+def _largest(trie: dict) -> int:
+    return max((max(index, _largest(children)) for children, index in trie.values()), default=-1)
 
 
 def _apply(obj: Any, step: Any) -> Any:
@@ -321,6 +415,8 @@ def _apply(obj: Any, step: Any) -> Any:
             return _shape(obj)
         if step == "=":
             return obj
+        if step == "@":
+            return identity(obj)
         return getattr(obj, step)
     if step[0] == "[":
         return obj[step[1]]
@@ -338,46 +434,75 @@ def _fill(node: dict, found: list[str], value: str) -> None:
 class DepGraph:
     """What every page of a build read (kept in the build cache, and by the live preview)."""
 
-    paths: dict[tuple, int] = field(default_factory=dict)
-    """Every path any page read -> its index."""
+    trie: dict = field(default_factory=dict)
+    """Every path any page read, as a trie: step -> [children, the path's index or -1]."""
     values: list[str] = field(default_factory=list)
     """Index -> the fingerprint of the value the path had."""
     reads: dict[str, array] = field(default_factory=dict)
     """Page output path -> the indices of the paths it read."""
 
+    def _index(self, path: tuple) -> int:
+        node, entry = self.trie, None
+        for step in path:
+            entry = node.get(step)
+            if entry is None:
+                entry = node[step] = [{}, -1]
+            node = entry[0]
+        if entry[1] < 0:
+            entry[1] = len(self.values)
+            self.values.append("")
+        return entry[1]
+
     def add(self, page: str, reads: Mapping[tuple, str]) -> None:
         """Record (or replace) one page's reads."""
-        paths, values = self.paths, self.values
+        values, index_of = self.values, self._index
         indices = array("I")
         for path, value in reads.items():
-            index = paths.get(path)
-            if index is None:
-                index = paths[path] = len(values)
-                values.append(value)
-            else:
-                values[index] = value  # the newest build's value (an older one, from a page now stale)
+            index = index_of(path)
+            values[index] = value  # (over an older value, from a page now stale)
             indices.append(index)
         self.reads[page] = indices
 
     def merge(self, other: DepGraph) -> None:
         """Add another graph's pages (e.g. a render worker's), its values over this one's."""
-        paths, values = self.paths, self.values
-        remap = array("I", bytes(4 * len(other.values)))
-        for path, index in other.paths.items():
-            mine = paths.get(path)
-            if mine is None:
-                mine = paths[path] = len(values)
-                values.append(other.values[index])
-            else:
-                values[mine] = other.values[index]
-            remap[index] = mine
+        values, remap = self.values, array("I", bytes(4 * len(other.values)))
+
+        def walk(mine: dict, theirs: dict) -> None:
+            for step, (children, index) in theirs.items():
+                entry = mine.get(step)
+                if entry is None:
+                    entry = mine[step] = [{}, -1]
+                if index >= 0:
+                    if entry[1] < 0:
+                        entry[1] = len(values)
+                        values.append(other.values[index])
+                    else:
+                        values[entry[1]] = other.values[index]
+                    remap[index] = entry[1]
+                if children:
+                    walk(entry[0], children)
+
+        walk(self.trie, other.trie)
         for page, indices in other.reads.items():
             self.reads[page] = array("I", [remap[i] for i in indices])
 
-    def stale(self, root: Any, pages: Iterable[str]) -> set[str]:
+    def paths(self) -> dict[tuple, int]:
+        """Every path and its index (for tests and for looking at a graph)."""
+        found: dict[tuple, int] = {}
+
+        def walk(node: dict, prefix: tuple) -> None:
+            for step, (children, index) in node.items():
+                if index >= 0:
+                    found[prefix + (step,)] = index
+                walk(children, prefix + (step,))
+
+        walk(self.trie, ())
+        return found
+
+    def stale(self, root: Any, pages: Iterable[str], settled: Callable[[Any], bool] | None = None) -> set[str]:
         """The pages (of those given) that are not in the graph or read a path whose value in root differs;
-        the graph's values become root's."""
-        now = evaluate(self.paths, root)
+        the graph's values become root's. settled: see evaluate."""
+        now = evaluate(self.trie, root, self.values, settled)
         changed = {i for i, (was, is_) in enumerate(zip(self.values, now)) if was != is_}
         self.values = now
         return {page for page in pages

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import Diagnostics
 from .model import Article, Page, Site
+from .pages import PAGE_KINDS
 from .parse import Parsed
 
 # Which fact sheet defines each kind of reference target: when that sheet
@@ -18,8 +19,6 @@ _TARGET_SHEET = {
     "platform category": "platforms",
     "event category": "timeline",
 }
-
-_NAV_SHEET = {"timeline": "timeline", "ranking": "ranking", "platforms": "platforms", "glossary": "glossary"}
 
 
 def _known_ids(site: Site) -> dict[str, set[str]]:
@@ -82,37 +81,29 @@ def resolve_references(site: Site, parsed: Parsed, failed_sheets: set[str], arti
 
 def check_navigation(site: Site, failed_sheets: set[str], diags: Diagnostics) -> None:
     """Every page named in navigation must exist."""
-    present = {"timeline": site.timeline, "ranking": site.ranking, "platforms": site.platforms,
-               "glossary": site.glossary}
     for name, where in zip(site.config.navigation, site.config.navigation_locs):
-        sheet = _NAV_SHEET.get(name)
-        if sheet and present[name] is None and sheet not in failed_sheets:
-            diags.error(where.path, where.line, where.col,
-                        f"navigation names '{name}' but there is no data/{sheet}.yaml")
+        kind = PAGE_KINDS[name]
+        if not kind.present(site) and kind.sheet not in failed_sheets:
+            why = f"there is no data/{kind.sheet}.yaml" if kind.sheet else "this site has no such page"
+            diags.error(where.path, where.line, where.col, f"navigation names '{name}' but {why}")
 
 
 def list_pages(site: Site) -> list[Page]:
-    """Every output page, in a fixed order."""
-    pages = [Page("landing")]
+    """Every output page, in a fixed order: the page kinds' (pages.PAGE_KINDS), the per-language ones
+    language by language."""
+    kinds = [kind for kind in PAGE_KINDS.values() if kind.present(site)]
+    first = next((i for i, kind in enumerate(kinds) if kind.per_language), len(kinds))
+    last = max((i for i, kind in enumerate(kinds) if kind.per_language), default=first - 1)
+
+    def of(kind, lang):
+        if kind.items is None:
+            return [Page(kind.name, lang)]
+        return [Page(kind.name, lang, slug) for slug in kind.items(site)]
+
+    pages = [page for kind in kinds[:first] for page in of(kind, None)]
     for lang in site.language_codes:
-        pages.append(Page("home", lang))
-        pages.extend(Page("article", lang, slug) for slug in site.article_order())
-        if site.timeline:
-            pages.append(Page("timeline", lang))
-        if site.ranking:
-            pages.append(Page("ranking", lang))
-        if site.platforms:
-            pages.append(Page("platforms", lang))
-            pages.extend(Page("platform", lang, p.slug) for p in site.platforms.platforms)
-        if site.glossary:
-            pages.append(Page("glossary", lang))
-        pages.append(Page("sources", lang))
-        pages.append(Page("feed", lang))
-    pages += [Page("notfound"), Page("sitemap"), Page("robots"), Page("nojekyll"), Page("manifest")]
-    if site.ranking:
-        pages += [Page("ranking_csv"), Page("ranking_json")]
-    if site.config.cname:
-        pages.append(Page("cname"))
+        pages += [page for kind in kinds[first:last + 1] for page in of(kind, lang if kind.per_language else None)]
+    pages += [page for kind in kinds[last + 1:] for page in of(kind, None)]
     return pages
 
 

@@ -10,13 +10,16 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .deps import read_whole
 from .errors import Loc
+from .pages import PAGE_KINDS, locate
 from .schema import PartialDate
 
 TextPair = dict[str, str]
 """A text in every site language: {'zh': ..., 'en': ...}."""
 
 
+@read_whole
 @dataclass(frozen=True)
 class Language:
     """One site language, from site.yaml."""
@@ -33,6 +36,7 @@ class Language:
     """Numbers at least this large are written compactly (28.1万); None: never."""
 
 
+@read_whole
 @dataclass(frozen=True)
 class SiteConfig:
     """site.yaml, validated."""
@@ -119,6 +123,7 @@ class Figure:
     """Where it is defined."""
 
 
+@read_whole
 @dataclass(frozen=True)
 class Category:
     """A category of events or platforms."""
@@ -340,59 +345,13 @@ class Reference:
     """Where it is written."""
 
 
-# Page kinds and where each lives. Keys are page kinds; values are
-# (URL path, output file) templates relative to the site root.
-_ROUTES: dict[str, tuple[str, str]] = {
-    "landing": ("", "index.html"),
-    "home": ("{lang}/", "{lang}/index.html"),
-    "article": ("{lang}/articles/{slug}/", "{lang}/articles/{slug}/index.html"),
-    "timeline": ("{lang}/timeline/", "{lang}/timeline/index.html"),
-    "ranking": ("{lang}/ranking/", "{lang}/ranking/index.html"),
-    "platforms": ("{lang}/platforms/", "{lang}/platforms/index.html"),
-    "platform": ("{lang}/platforms/{slug}/", "{lang}/platforms/{slug}/index.html"),
-    "glossary": ("{lang}/glossary/", "{lang}/glossary/index.html"),
-    "sources": ("{lang}/sources/", "{lang}/sources/index.html"),
-    "feed": ("{lang}/feed.xml", "{lang}/feed.xml"),
-    "notfound": ("404.html", "404.html"),
-    "sitemap": ("sitemap.xml", "sitemap.xml"),
-    "robots": ("robots.txt", "robots.txt"),
-    "nojekyll": (".nojekyll", ".nojekyll"),
-    "cname": ("CNAME", "CNAME"),
-    "manifest": ("manifest.webmanifest", "manifest.webmanifest"),
-    "ranking_csv": ("data/ranking.csv", "data/ranking.csv"),
-    "ranking_json": ("data/ranking.json", "data/ranking.json"),
-}
-
-HTML_KINDS = frozenset({"landing", "home", "article", "timeline", "ranking", "platforms", "platform",
-                        "glossary", "sources", "notfound"})
-"""Page kinds that are HTML pages."""
-
-PER_LANGUAGE_KINDS = frozenset({"home", "article", "timeline", "ranking", "platforms", "platform",
-                                "glossary", "sources", "feed"})
-"""Page kinds that exist once per language."""
-
-
-def locate(kind: str, lang: str | None = None, slug: str | None = None) -> tuple[str, str]:
-    """The page's URL path (relative to the base URL) and output file (relative to the output folder).
-
-    This is the only place that decides where a page lives.
-    """
-    if kind not in _ROUTES:
-        raise ValueError(f"unknown page kind {kind!r}")
-    if (kind in PER_LANGUAGE_KINDS) != (lang is not None):
-        raise ValueError(f"page kind {kind!r} {'needs' if lang is None else 'takes no'} language")
-    if (kind in ("article", "platform")) != (slug is not None):
-        raise ValueError(f"page kind {kind!r} {'needs' if slug is None else 'takes no'} slug")
-    url, out = _ROUTES[kind]
-    return url.format(lang=lang, slug=slug), out.format(lang=lang, slug=slug)
-
-
+@read_whole
 @dataclass(frozen=True)
 class Page:
     """One output file to render: its kind, language and slug."""
 
     kind: str
-    """'home', 'article', 'feed', ... (see locate)."""
+    """'home', 'article', 'feed', ... (a name in pages.PAGE_KINDS)."""
     lang: str | None = None
     """Language code, for per-language pages."""
     slug: str | None = None
@@ -411,7 +370,7 @@ class Page:
     @property
     def is_html(self) -> bool:
         """Whether the page is an HTML page (in the sitemap, with a template)."""
-        return self.kind in HTML_KINDS
+        return PAGE_KINDS[self.kind].is_html
 
     def in_language(self, lang: str) -> "Page":
         """The same page in another language."""

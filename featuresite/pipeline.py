@@ -261,21 +261,44 @@ def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None =
     return site, _render_all(site, diags, env, record=record)
 
 
-def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed_templates: set[str]) -> list[Page]:
-    """The pages a rebuild must render, given what each page read last time (graph) and which templates
-    changed (names relative to the templates folder): every page that is new, that read a value now
-    different, or that uses a changed template. The graph is brought up to date with the site (values
-    now, vanished pages dropped); what the pages read when rendered again is for the caller to merge.
+def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed: set[str]) -> list[Page]:
+    """The pages a rebuild must render, given what each page read last time (graph) and which input files
+    changed: every page that is new, that read a value now different, or that uses a changed template.
+    The graph is brought up to date with the site (values now, vanished pages dropped); what the pages
+    read when rendered again is for the caller to merge.
 
     The one rule for incremental builds and for the live preview.
     """
     from .render import templates_of
     outputs = [page.output_path for page in site.pages]
     graph.drop(set(graph.reads) - set(outputs))
-    stale = graph.stale(site, outputs)
+    stale = graph.stale(site, outputs, _settled(changed, site))
+    changed_templates = template_names(changed, site.templates_dir)
     templates = templates_of(env, site.pages) if changed_templates else {}
     return [page for page in site.pages if page.output_path in stale or (changed_templates and (
         templates[page.output_path] is None or not templates[page.output_path].isdisjoint(changed_templates)))]
+
+
+def _settled(changed: set[str], site: Site) -> Callable[[Any], bool] | None:
+    """Which objects of the site are known to be as they were: every object read from one content file
+    (deps.origin) whose file did not change. None (nothing known) when site.yaml changed: the languages
+    it declares are part of how every file is read."""
+    from .deps import origin
+    changed = {os.path.abspath(path) for path in changed}
+    if os.path.abspath(site.config.path) in changed:
+        return None
+    known: dict[str, bool] = {}  # a file's path as written -> unchanged (many objects share a file)
+
+    def settled(obj: Any) -> bool:
+        where = origin(obj)
+        if where is None:
+            return False
+        text = str(where)
+        answer = known.get(text)
+        if answer is None:
+            answer = known[text] = os.path.abspath(text) not in changed
+        return answer
+    return settled
 
 
 def template_names(paths: set[str], templates_dir: Path) -> set[str]:
@@ -366,13 +389,13 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         before = state.inputs.digests if state else {}
         changed = {path for path in inputs.digests.keys() | before.keys()
                    if inputs.digests.get(path) != before.get(path)}
-        if state is None or state.graph is None:
+        graph = store.load_graph() if state is not None else None
+        if graph is None:
             with replacing_site(out_dir) as staging:
                 graph = _render_all(site, diags, env, staging, record=True).graph
             stamps = staging.stamps
         else:
-            graph = state.graph
-            pages = stale_pages(graph, site, env, template_names(changed, options.templates_dir))
+            pages = stale_pages(graph, site, env, changed)
             removed = set(state.output) - site_files(site) - {MARKER}
             with patching_site(out_dir, removed) as staging:
                 graph.merge(_render(site, pages, diags, env, staging, record=True).graph)
@@ -381,7 +404,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
                         staging.write(rel, data)
             stamps = {rel: stamp for rel, stamp in state.output.items() if rel not in removed}
             stamps.update(staging.stamps)
-        store.save(BuildState(store.key, inputs, stamps, graph, diags.warnings),
+        store.save(BuildState(store.key, inputs, stamps, diags.warnings), graph,
                    {path: parsed.entries[path] for path in parsed.updated},
                    {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests})
     return BuildReport(len(stamps) - 1, len(staging.stamps))

@@ -11,7 +11,7 @@ import hashlib
 import struct
 import json
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,37 +20,15 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup, escape
 
-from .charts import rank_chart
 from .deps import DepGraph, Recorder, track, unwrap
-from .datafiles import THEME_COLOR, manifest, ranking_csv, ranking_json
+from .datafiles import THEME_COLOR
 from .errors import Diagnostics
 from .formatting import figure_parts, format_date, format_figure, format_number
-from .model import PER_LANGUAGE_KINDS, Article, Language, Page, Site
+from .model import Article, Language, Page, Site
+from .pages import PAGE_KINDS
 from .prose import ProseConverter
 from .workers import can_fork, cores, fork_map
 from .write import write_file
-
-TEMPLATE_FOR_KIND = {
-    "landing": "landing.html",
-    "home": "home.html",
-    "article": "article.html",
-    "timeline": "timeline.html",
-    "ranking": "ranking.html",
-    "platforms": "platforms.html",
-    "platform": "platform.html",
-    "glossary": "glossary.html",
-    "sources": "sources.html",
-    "notfound": "404.html",
-    "feed": "feed.xml",
-    "sitemap": "sitemap.xml",
-    "robots": "robots.txt",
-}
-"""The template that renders each page kind (.nojekyll and CNAME need none)."""
-
-
-DATA_FILES = {"ranking_csv": ranking_csv, "ranking_json": ranking_json, "manifest": manifest}
-"""Files written from the Site by Python, not by a template."""
-
 
 class TemplateProblem(Exception):
     """A template asked for something that does not exist (unknown UI string, page, ...)."""
@@ -132,9 +110,8 @@ class Renderer:
         self.env = env or make_environment(site.templates_dir)
         self.record = record
         """Whether pages are rendered through a recording view."""
-        self._urls: dict[tuple[Page, bool], str] = {}  # without recording, every page's URL is computed once
+        self._results: dict[tuple, tuple[Any, dict | None]] = {}  # see _shared
         self._memo: dict[int, tuple[Any, str]] = {}  # fingerprints of large values (deps.Recorder)
-        self._static_versions: dict[str, str] = {}
         # The Markdown instances are set up once per language and reused from page to page (setting one
         # up costs as much as converting an article), so they read figures and strings through these,
         # pointed at the current page's view before each conversion.
@@ -143,80 +120,111 @@ class Renderer:
         """Converts article bodies."""
         self._prose_setup: dict[Language, dict] = {}  # what setting up each language's instance read
 
-    # --- helpers exposed to templates (site: the page's view of the Site) ---------------
+    # --- helpers exposed to templates -----------------------------------------------------
 
-    def url_for(self, site: Site, target: Page | str, lang: str | None = None, slug: str | None = None, *,
-                current: Page | None = None, absolute: bool = False) -> str:
-        """The URL of a page (a Page or a kind), in `lang` or the current page's language, with the base path."""
+    def _shared(self, key: tuple, compute: Callable[[Site], Any], recorder: Recorder | None) -> Any:
+        """compute(site) once per build for this key, for a helper whose result depends on the Site and its
+        arguments alone (URLs, links, UI strings); a recording page is credited with what it read."""
+        hit = self._results.get(key)
+        if hit is None:
+            if self.record:
+                reads = Recorder(self._memo)
+                hit = (compute(track(self.site, reads)), reads.reads)
+            else:
+                hit = (compute(self.site), None)
+            self._results[key] = hit
+        if recorder is not None:
+            recorder.merge(hit[1])
+        return hit[0]
+
+    def url_for(self, target: Page | str, lang: str | None = None, slug: str | None = None, *,
+                current: str | None = None, absolute: bool = False, recorder: Recorder | None = None) -> str:
+        """The URL of a page (a Page or a kind), in `lang` or else `current` (the current page's language, or
+        for pages in no language the default one), with the base path."""
+        named = ("url-of", target, lang, slug, current, absolute) if type(target) is str else None
+        if named is not None:  # the common case, url_for('timeline'): the arguments name the page
+            hit = self._results.get(named)
+            if hit is not None:
+                if recorder is not None:
+                    recorder.merge(hit[1])
+                return hit[0]
         target = unwrap(target)
         if isinstance(target, Page):
             page = target
-            if lang is not None and page.kind in PER_LANGUAGE_KINDS:
+            if lang is not None and PAGE_KINDS[page.kind].per_language:
                 page = page.in_language(lang)
         else:
-            kind = target
-            if kind in PER_LANGUAGE_KINDS:
-                lang = lang or (current.lang if current else None) or site.language_codes[0]
-            page = Page(kind, lang if kind in PER_LANGUAGE_KINDS else None, slug)
-        known = None if self.record else self._urls.get((page, absolute))
-        if known is None:
-            self._check_exists(site, page)
-            base = site.config.base_url if absolute else site.config.base_path
-            known = base + page.url_path
-            if not self.record:
-                self._urls[(page, absolute)] = known
-        return known
+            kind = PAGE_KINDS.get(target)
+            if kind is not None and kind.per_language:
+                lang = lang or current
+            page = Page(target, lang if kind is not None and kind.per_language else None, slug)
+        url = self._shared(("url", page, absolute), lambda site: self._url(site, page, absolute), recorder)
+        if named is not None:
+            self._results[named] = self._results[("url", page, absolute)]
+        return url
 
     @staticmethod
-    def _check_exists(site: Site, page: Page) -> None:
-        missing = (
-            (page.kind == "article" and page.slug not in site.articles)
-            or (page.kind == "platform" and (not site.platforms or page.slug not in site.platforms.by_slug))
-            or (page.kind in ("timeline", "ranking", "platforms", "glossary")
-                and getattr(site, page.kind) is None)
-            or (page.lang is not None and page.lang not in site.language_codes))
-        if missing:
+    def _url(site: Site, page: Page, absolute: bool) -> str:
+        kind = PAGE_KINDS.get(page.kind)
+        if (kind is None or not kind.present(site) or (page.slug is not None and not kind.has(site, page.slug))
+                or (page.lang is not None and page.lang not in site.language_codes)):
             raise TemplateProblem(f"url_for: there is no page {page.kind} {page.lang or ''} {page.slug or ''}")
+        return (site.config.base_url if absolute else site.config.base_path) + page.url_path
 
-    @staticmethod
-    def share_image(site: Site) -> dict | None:
+    def share_image(self, recorder: Recorder | None) -> dict | None:
         """content/media/share.png as og:image (absolute URL, width, height), if the feature has one."""
-        data = site.media_files.get("share.png")
-        if not data or data[:8] != b"\x89PNG\r\n\x1a\n":
-            return None
-        width, height = struct.unpack(">II", data[16:24])  # the PNG header's IHDR chunk
-        return {"url": f"{site.config.base_url}media/share.png", "width": width, "height": height}
+        def compute(site: Site) -> dict | None:
+            data = site.media_files.get("share.png")
+            if not data or data[:8] != b"\x89PNG\r\n\x1a\n":
+                return None
+            width, height = struct.unpack(">II", data[16:24])  # the PNG header's IHDR chunk
+            return {"url": f"{site.config.base_url}media/share.png", "width": width, "height": height}
+        return self._shared(("share-image",), compute, recorder)
 
-    def x_default_url(self, site: Site, page: Page) -> str:
-        """The hreflang x-default target: the landing page for homes, else the default-language page."""
+    def x_default_url(self, page: Page, default: str, recorder: Recorder | None) -> str:
+        """The hreflang x-default target: the landing page for homes, else the page in the default language."""
         if page.kind == "home":
-            return self.url_for(site, "landing", absolute=True)
-        return self.url_for(site, page, site.language_codes[0], absolute=True)
+            return self.url_for("landing", absolute=True, recorder=recorder)
+        return self.url_for(page, default, absolute=True, recorder=recorder)
 
-    def static_url(self, site: Site, name: str) -> str:
+    def static_url(self, name: str, recorder: Recorder | None) -> str:
         """URL of a file in static/, with a content hash so browsers may cache it forever."""
-        data = site.static_files.get(name)
-        if data is None:
-            raise TemplateProblem(f"static_url: no file static/{name}")
-        version = self._static_versions.get(name)
-        if version is None:
-            version = self._static_versions[name] = hashlib.sha256(data).hexdigest()[:10]
-        return f"{site.config.base_path}static/{name}?v={version}"
+        def compute(site: Site) -> str:
+            data = site.static_files.get(name)
+            if data is None:
+                raise TemplateProblem(f"static_url: no file static/{name}")
+            return f"{site.config.base_path}static/{name}?v={hashlib.sha256(data).hexdigest()[:10]}"
+        return self._shared(("static", name), compute, recorder)
 
-    @staticmethod
-    def string(site: Site, key: str, lang: str) -> str:
+    def string(self, key: str, lang: str, recorder: Recorder | None) -> str:
         """The UI string `key` in a language."""
-        text = site.strings.get(key)
-        if text is None:
-            raise TemplateProblem(f"unknown UI string '{key}': add it to strings.yaml")
-        return text[lang]
+        def compute(site: Site) -> str:
+            text = site.strings.get(key)
+            if text is None:
+                raise TemplateProblem(f"unknown UI string '{key}': add it to strings.yaml")
+            return text[lang]
+        return self._shared(("string", key, lang), compute, recorder)
 
-    def article_link(self, site: Site, slug: str, lang: str) -> Markup:
+    def language(self, code: str, recorder: Recorder | None) -> Language:
+        """The site language with this code (the object itself, for formatting)."""
+        return self._shared(("language", code), lambda site: unwrap(site.config.language(code)), recorder)
+
+    def article_link(self, slug: str, lang: str, recorder: Recorder | None) -> Markup:
         """A link to an article from a `lang` page, its title marked with its own language if untranslated."""
-        version = site.article_version(slug, lang)
-        marked = "" if version.lang == lang else f' lang="{escape(site.config.language(version.lang).html_lang)}"'
-        return Markup(f'<a href="{escape(self.url_for(site, "article", lang, slug))}"{marked}>'
-                      f'{escape(version.title)}</a>')
+        def compute(site: Site) -> Markup:
+            version = site.article_version(slug, lang)
+            marked = ("" if version.lang == lang
+                      else f' lang="{escape(site.config.language(version.lang).html_lang)}"')
+            url = self._url(site, Page("article", lang, slug), False)
+            return Markup(f'<a href="{escape(url)}"{marked}>{escape(version.title)}</a>')
+        return self._shared(("article-link", slug, lang), compute, recorder)
+
+    def platform_link(self, slug: str, lang: str, recorder: Recorder | None) -> Markup:
+        """A link to a platform's page from a `lang` page, named in that language."""
+        def compute(site: Site) -> Markup:
+            url = self._url(site, Page("platform", lang, slug), False)
+            return Markup(f'<a href="{escape(url)}">{escape(site.platforms.get(slug).name[lang])}</a>')
+        return self._shared(("platform-link", slug, lang), compute, recorder)
 
     def article_view(self, site: Site, slug: str, lang: str, recorder: Recorder | None) -> ArticleView:
         """The article as the `lang` page shows it, with its body rendered."""
@@ -242,70 +250,63 @@ class Renderer:
     def context(self, page: Page, site: Site, recorder: Recorder | None = None) -> dict[str, Any]:
         """The names a page's template sees (a new dict per page; nothing is shared between pages).
 
-        site: the Site, or the page's recording view of it."""
-        code = page.lang or site.language_codes[0]
-        language = site.config.language(code)
+        site: the Site, or the page's recording view of it (and recorder what it records into)."""
+        default = site.language_codes[0]
+        code = page.lang or default
+        language = self.language(code, recorder)
 
         def lang_of(lang: str | None) -> Language:
-            return unwrap(site.config.language(lang or code))
+            return language if lang is None else self.language(lang, recorder)
 
         def t(key: str, lang: str | None = None, **values: Any) -> str:
-            text = self.string(site, key, lang or code)
+            text = self.string(key, lang or code, recorder)
             for name, value in values.items():
                 text = text.replace("{" + name + "}", str(value))
             return text
 
         def url_for(target: Page | str, lang: str | None = None, slug: str | None = None,
                     absolute: bool = False) -> str:
-            return self.url_for(site, target, lang, slug, current=page, absolute=absolute)
+            return self.url_for(target, lang, slug, current=code, absolute=absolute, recorder=recorder)
 
         ctx: dict[str, Any] = {
             "site": site,
             "config": site.config,
             "page": page,
-            "lang": language,
+            "lang": site.config.language(code),
             "languages": site.config.languages,
             "t": t,
             "text": lambda pair, lang=None: pair[lang or code],
             "url_for": url_for,
-            "static_url": lambda name: self.static_url(site, name),
+            "static_url": lambda name: self.static_url(name, recorder),
             "fmt_number": lambda value, lang=None: format_number(unwrap(value), lang_of(lang)),
             "fmt_date": lambda date, lang=None: format_date(unwrap(date), lang_of(lang)),
-            "figure_parts": lambda figure: figure_parts(figure, unwrap(language), site.strings),
+            "figure_parts": lambda figure: figure_parts(figure, language, site.strings),
             "fmt_figure": lambda figure, lang=None: format_figure(figure, lang_of(lang), site.strings),
-            "x_default_url": lambda target: self.x_default_url(site, target),
+            "x_default_url": lambda target: self.x_default_url(target, default, recorder),
             "theme_color": THEME_COLOR,
-            "share_image": self.share_image(site),
+            "share_image": self.share_image(recorder),
             # Plain concatenation of escaped parts: Markup.format is several times slower,
             # and lists call these hundreds of times.
             "time_tag": lambda date: Markup(
-                f'<time datetime="{date.iso}">{escape(format_date(unwrap(date), unwrap(language)))}</time>'),
-            "article_link": lambda slug: self.article_link(site, slug, code),
-            "platform_link": lambda slug: Markup(
-                f'<a href="{escape(self.url_for(site, "platform", code, slug))}">'
-                f'{escape(site.platforms.get(slug).name[code])}</a>'),
+                f'<time datetime="{date.iso}">{escape(format_date(unwrap(date), language))}</time>'),
+            "article_link": lambda slug: self.article_link(slug, code, recorder),
+            "platform_link": lambda slug: self.platform_link(slug, code, recorder),
             "source_number": lambda source_id: list(site.sources).index(source_id) + 1,
         }
-        if page.kind == "article":
-            ctx["article"] = self.article_view(site, page.slug, code, recorder)
-        if page.kind == "platform":
-            ctx["platform"] = site.platforms.get(page.slug)
-        if page.kind == "ranking":
-            ctx["chart"] = rank_chart(site.ranking)
+        context = PAGE_KINDS[page.kind].context
+        if context is not None:
+            ctx.update(context(self, site, page, recorder))
         return ctx
 
     def render(self, page: Page) -> tuple[bytes, dict[tuple, str] | None]:
         """The page's bytes, and (when recording) what it read of the Site."""
         recorder = Recorder(self._memo) if self.record else None
         site = track(self.site, recorder) if recorder is not None else self.site
-        if page.kind == "nojekyll":
-            data = b""
-        elif page.kind == "cname":
-            data = (site.config.cname + "\n").encode()
-        elif page.kind in DATA_FILES:
-            data = DATA_FILES[page.kind](site)
+        kind = PAGE_KINDS[page.kind]
+        if kind.produce is not None:
+            data = kind.produce(site)
         else:
-            template = self.env.get_template(TEMPLATE_FOR_KIND[page.kind])
+            template = self.env.get_template(kind.template)
             data = template.render(self.context(page, site, recorder)).encode("utf-8")
         return data, recorder.reads if recorder is not None else None
 
@@ -402,7 +403,6 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
     """
     global _FORKED_SITE, _FORKED_ENV
     workers = workers or cores()
-    graph = DepGraph()
     if workers > 1 and len(pages) >= parallel_from and can_fork():
         # Interleaved shares balance cheap and expensive pages; fork hands each worker the Site
         # (and the compiled templates) without pickling them.
@@ -414,10 +414,12 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
             _FORKED_SITE = _FORKED_ENV = None
         rendered: dict[str, Any] = {}
         problems = []
+        graph = results[0][2]  # this process's own share: the others' are merged into it
         for output, found, share_graph in results:
             rendered.update(output)
             problems += found
-            graph.merge(share_graph)
+            if share_graph is not graph:
+                graph.merge(share_graph)
         output = {page.output_path: rendered[page.output_path] for page in pages if page.output_path in rendered}
         order = {page.output_path: i for i, page in enumerate(pages)}
         problems.sort(key=lambda p: order[p[3]])
@@ -453,5 +455,6 @@ def template_closure(env: jinja2.Environment, name: str, memo: dict[str, frozens
 def templates_of(env: jinja2.Environment, pages: list[Page]) -> dict[str, frozenset[str] | None]:
     """Each page's templates (template_closure), by output path; pages written without one use none."""
     memo: dict[str, frozenset[str] | None] = {}
-    return {page.output_path: template_closure(env, TEMPLATE_FOR_KIND[page.kind], memo)
-            if page.kind in TEMPLATE_FOR_KIND else frozenset() for page in pages}
+    templates = {name: kind.template for name, kind in PAGE_KINDS.items()}
+    return {page.output_path: template_closure(env, templates[page.kind], memo)
+            if templates[page.kind] else frozenset() for page in pages}

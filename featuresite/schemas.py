@@ -4,10 +4,9 @@ Each schema is a tree of schema types; unknown keys are errors everywhere.
 """
 from __future__ import annotations
 
+from .pages import NAVIGABLE
 from .schema import Bool, Date, Enum, Field, Int, ListOf, Number, Record, Slug, Str, Text, Url
 
-PAGE_NAMES = ("home", "timeline", "ranking", "platforms", "glossary", "sources")
-"""Pages a site's navigation may list, in no particular order."""
 
 LANGUAGE = Record({
     "code": Field(Slug(), True, "URL prefix and file-name suffix, e.g. zh"),
@@ -22,7 +21,7 @@ SITE = Record({
     "description": Field(Text(), True, "standfirst and meta description"),
     "base_url": Field(Url(), True, "where the site is published; its path prefixes every link"),
     "languages": Field(ListOf(LANGUAGE, min_items=1), True, "languages, default first"),
-    "navigation": Field(ListOf(Enum(*PAGE_NAMES), min_items=1), True, "menu order"),
+    "navigation": Field(ListOf(Enum(*NAVIGABLE), min_items=1), True, "menu order"),
     "editors": Field(Text(), False, "who edits the site (feed author)"),
     "cname": Field(Str(), False, "custom domain for GitHub Pages"),
 })

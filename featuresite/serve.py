@@ -29,7 +29,7 @@ from tornado import ioloop
 from .errors import ContentErrors, Diagnostic, Diagnostics
 from .model import Page, Site
 from .deps import DepGraph
-from .pipeline import Options, ParseCache, copies, render_site, site_files, stale_pages, template_names
+from .pipeline import Options, ParseCache, copies, render_site, site_files, stale_pages
 from .render import make_environment
 
 log = logging.getLogger("featuresite.serve")
@@ -114,8 +114,8 @@ class Preview:
         if self.graph is None or self.problems:
             self._build(None)
             return
-        graph, names = self.graph, template_names({str(p) for p in changed}, self.options.templates_dir)
-        self._build(lambda site: stale_pages(graph, site, self.env, names))
+        graph, paths = self.graph, {str(p) for p in changed}
+        self._build(lambda site: stale_pages(graph, site, self.env, paths))
 
     def _build(self, select: Callable[[Site], list[Page]] | None) -> None:
         diags = Diagnostics()

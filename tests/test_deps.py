@@ -84,7 +84,7 @@ def test_evaluate_finds_exactly_the_paths_whose_value_changed():
     graph.add("page-b", {path: value for path, value in recorder.reads.items() if ("[", "b") in path})
     graph.add("page-c", {path: value for path, value in recorder.reads.items() if ("[", "c") in path})
     graph.add("page-order", {("order", "#"): recorder.reads[("order", "#")]})
-    assert evaluate(graph.paths, _root()) == graph.values
+    assert evaluate(graph.trie, _root()) == graph.values
     changed = _root()
     changed.items["a"] = Item("alpha", ("x",), {"zh": "甲", "en": "A2"})  # a read pair changed, tags unread
     changed.items["c"] = Item("gamma", (), {})  # a key that was looked up and missing now exists
@@ -191,6 +191,22 @@ def _redate(project: Project, words: str) -> None:
         path.write_text(re.sub(r"(?m)^updated: .*\n", "", text), encoding="utf-8")
 
 
+def _toggle_translation(project: Project, words: str) -> None:
+    # The English version of an article goes (its page then shows the Chinese text), or comes back.
+    path, aside = project.content / "articles/ranking-climb.en.md", project.root / "ranking-climb.en.md"
+    if path.exists():
+        path.replace(aside)
+    else:
+        aside.replace(path)
+
+
+def _reorder_figures(project: Project, words: str) -> None:
+    # The first figure moves to the end: every figure is written somewhere else, and the order changes.
+    path = project.content / "data/figures.yaml"
+    head, *entries = path.read_text(encoding="utf-8").split("\n  - ")
+    path.write_text("\n  - ".join([head, *entries[1:], entries[0].rstrip("\n")]) + "\n", encoding="utf-8")
+
+
 def _add_platform_line(project: Project, words: str) -> None:
     if 'class="also"' not in (project.templates / "platform.html").read_text(encoding="utf-8"):
         _edit(project.templates / "platform.html", *PLATFORM_LINE)
@@ -205,8 +221,10 @@ EDITS = {
     "new article": lambda p, w: shutil.copyfile(p.content / "articles/zh-only-note.zh.md",
                                                 p.content / f"articles/note-{len(w)}-{ord(w[0])}.zh.md"),
     "article removed": lambda p, w: [path.unlink() for path in (p.content / "articles").glob("note-*.zh.md")],
+    "translation toggled": _toggle_translation,
     # fact-sheet entries
     "figure note": lambda p, w: _insert(p.content / "data/figures.yaml", "en: Includes council", w),
+    "figures reordered": _reorder_figures,
     "figure value": lambda p, w: (p.content / "data/figures.yaml").write_text(re.sub(
         r"(key: research-vessels\n    value: )\d+", rf"\g<1>{14 + 3 * len(w) + ord(w[0]) % 5}",
         (p.content / "data/figures.yaml").read_text(encoding="utf-8")), encoding="utf-8"),
