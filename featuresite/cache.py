@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from .errors import Diagnostic
+from .files import files_below
 
 CACHE_FOLDER = ".featuresite-cache"
 """The cache's folder, beside the output folder."""
@@ -88,7 +89,7 @@ class Fingerprint:
 
 
 def fingerprint(folders: tuple[Path, ...], previous: Fingerprint | None = None) -> Fingerprint:
-    """The digest of every file below the folders.
+    """The digest of every file below the folders (files.files_below: the files a build can read).
 
     A file whose size, times and inode are those recorded by the previous
     fingerprint, with a change time older than that fingerprint (by
@@ -100,29 +101,19 @@ def fingerprint(folders: tuple[Path, ...], previous: Fingerprint | None = None) 
     digests: dict[str, bytes] = {}
     stats: dict[str, FileStat] = {}
     trusted_before = previous.taken_ns - TRUST_AFTER_NS if previous else 0
-    todo = [str(folder) for folder in folders]
-    while todo:
+    for entry in (entry for folder in folders for entry in files_below(folder)):
+        path = entry.path
         try:
-            entries = os.scandir(todo.pop())
+            info = os.stat(path)  # before reading: a write after this gives a newer change time
+            stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+            if previous and info.st_ctime_ns < trusted_before and previous.stats.get(path) == stat:
+                digests[path] = previous.digests[path]
+            else:
+                with open(path, "rb") as file:
+                    digests[path] = hashlib.blake2b(file.read(), digest_size=16).digest()
+            stats[path] = stat
         except OSError:
-            continue  # a folder that does not exist (e.g. no static/)
-        with entries:
-            for entry in entries:
-                if entry.is_dir():
-                    todo.append(entry.path)
-                    continue
-                path = entry.path
-                try:
-                    info = os.stat(path)  # before reading: a write after this gives a newer change time
-                    stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-                    if previous and info.st_ctime_ns < trusted_before and previous.stats.get(path) == stat:
-                        digests[path] = previous.digests[path]
-                    else:
-                        with open(path, "rb") as file:
-                            digests[path] = hashlib.blake2b(file.read(), digest_size=16).digest()
-                    stats[path] = stat
-                except OSError:
-                    digests[path] = b""  # unreadable: the build reports it; never equal to a digest
+            digests[path] = b""  # unreadable: the build reports it; never equal to a digest
     return Fingerprint(digests, stats, taken_ns)
 
 

@@ -7,11 +7,12 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
 from . import __version__
-from .errors import ContentErrors, Diagnostics, UsageError, display_path
+from .errors import ContentErrors, Diagnostics, InternalError, UsageError, display_path
 from .pipeline import Options, build, check
 
 COMMANDS = ("build", "check", "serve", "status", "new")
@@ -28,7 +29,7 @@ Build a bilingual news-feature microsite from a content folder
   python build.py new article SLUG     start a new article in every language
 
 Exit status: 0 ok, 1 content errors (printed as path:line:col: error: message),
-2 usage errors.
+2 usage errors, 70 a bug in featuresite (--debug shows its traceback).
 """
 
 
@@ -38,7 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"featuresite {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    def debug(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--debug", action="store_true",
+                         help="on an internal error (exit 70, a bug in featuresite), show its traceback")
+
     def common(sub: argparse.ArgumentParser) -> None:
+        debug(sub)
         sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                          help="the content folder (default: content)")
         sub.add_argument("--strict", action="store_true",
@@ -72,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="translation table: per article, which languages exist and which are out of date",
         description="Per article: which languages exist, and whether a translation is older than the "
                     "default-language text (by the front matter's `updated`, else `date`).")
+    debug(status_cmd)
     status_cmd.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                             help="the content folder (default: content)")
     new_cmd = commands.add_parser(
@@ -80,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
                     "Never overwrites: an existing file or id is left as it is.")
     new_cmd.add_argument("kind", choices=("article", "platform", "event"), help="what to create")
     new_cmd.add_argument("slug", help="its id: lower-case letters, digits and hyphens, e.g. new-lab")
+    debug(new_cmd)
     new_cmd.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                          help="the content folder (default: content)")
     return parser
@@ -92,6 +100,28 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
+    try:
+        return _main(args)
+    except KeyboardInterrupt:
+        raise
+    except InternalError as exc:
+        return _internal_error(exc.message, exc.details, args.debug)
+    except Exception as exc:  # a bug: never a content error, never a bare traceback
+        return _internal_error(f"{type(exc).__name__}: {exc}", traceback.format_exc(), args.debug)
+
+
+def _internal_error(message: str, details: str, debug: bool) -> int:
+    """Report a bug in featuresite: one line, and the traceback only when asked for (--debug)."""
+    if debug:
+        print(details.rstrip(), file=sys.stderr)
+    hint = "" if debug else "; rerun with --debug to see the traceback"
+    print(f"build.py: internal error: {message} (a bug in featuresite, not in the content{hint})",
+          file=sys.stderr)
+    return 70
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run one parsed command; returns the exit status."""
     diags = Diagnostics()
     options = Options(content_dir=args.content, base_url=getattr(args, "base_url", None),
                       strict=getattr(args, "strict", False))
@@ -141,10 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve" and exc.errno in (98, 48):  # address in use (Linux, macOS)
             print(f"build.py: error: port {args.port} is in use; try --port {args.port + 1}", file=sys.stderr)
             return 2
-        if args.command in ("build", "check"):  # e.g. no permission to write the output folder, disk full
-            print(f"build.py: error: {exc}", file=sys.stderr)
-            return 2
-        raise
+        # e.g. no permission to write the output folder or a new file, disk full
+        print(f"build.py: error: {exc}", file=sys.stderr)
+        return 2
     _report(diags)
     print(summary)
     return 0

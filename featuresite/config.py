@@ -83,6 +83,7 @@ def load_config(content_dir: Path, diags: Diagnostics, base_url: str | None = No
         languages=languages,
         navigation=tuple(nav),
         navigation_locs=tuple(nav.locs),
+        language_locs=tuple(data["languages"].locs),
         editors=data.get("editors"),
         cname=data.get("cname"),
     )

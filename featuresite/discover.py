@@ -1,12 +1,12 @@
 """Stage 2: find the content files and classify them (articles by slug and language, fact sheets)."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Diagnostics
+from .files import entries
 from .schema import SLUG_RE
 from .schemas import DATA_SHEETS
 
@@ -37,52 +37,43 @@ class ContentFiles:
     """content/strings.yaml, if present."""
 
 
-def _visible(path: Path) -> bool:
-    return not path.name.startswith(".")
-
-
 def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics) -> ContentFiles:
     """Walk content/ and classify its files; misnamed files are errors."""
     found = ContentFiles()
     strings = content_dir / "strings.yaml"
     found.strings = strings if strings.is_file() else None
     articles_dir = content_dir / "articles"
-    if articles_dir.is_dir():
-        with os.scandir(articles_dir) as scan:
-            # Sorted (by name: cheaper than comparing Paths), so that messages and
-            # output never depend on the file system's order.
-            entries = sorted((e.name, e.is_dir()) for e in scan if not e.name.startswith("."))
-        for name, is_dir in entries:
-            path = articles_dir / name
-            if is_dir:
-                diags.error(path, 1, 1, "articles/ cannot have sub-folders: put articles directly in articles/")
-                continue
-            match = ARTICLE_NAME_RE.match(path.name)
-            if not match:
-                diags.error(path, 1, 1, "not an article file name: name articles <slug>.<lang>.md, "
-                            f"e.g. my-story.{languages[0] if languages else 'zh'}.md")
-                continue
-            slug, lang = match["slug"], match["lang"]
-            if not SLUG_RE.match(slug):
-                diags.error(path, 1, 1, f"invalid slug {slug!r} in file name: use lower-case letters a-z, "
-                            "digits and single hyphens")
-                continue
-            if lang not in languages:
-                diags.error(path, 1, 1, f"unknown language '{lang}' in file name "
-                            f"(site languages: {', '.join(languages)})")
-                continue
-            found.articles.append(ArticleFile(path, slug, lang))
+    # Sorted by name (files.entries), so that messages and output never depend on the file system's order.
+    for entry in entries(articles_dir):
+        path = articles_dir / entry.name
+        if entry.is_dir():
+            diags.error(path, 1, 1, "articles/ cannot have sub-folders: put articles directly in articles/")
+            continue
+        match = ARTICLE_NAME_RE.match(path.name)
+        if not match:
+            diags.error(path, 1, 1, "not an article file name: name articles <slug>.<lang>.md, "
+                        f"e.g. my-story.{languages[0] if languages else 'zh'}.md")
+            continue
+        slug, lang = match["slug"], match["lang"]
+        if not SLUG_RE.match(slug):
+            diags.error(path, 1, 1, f"invalid slug {slug!r} in file name: use lower-case letters a-z, "
+                        "digits and single hyphens")
+            continue
+        if lang not in languages:
+            diags.error(path, 1, 1, f"unknown language '{lang}' in file name "
+                        f"(site languages: {', '.join(languages)})")
+            continue
+        found.articles.append(ArticleFile(path, slug, lang))
     data_dir = content_dir / "data"
-    if data_dir.is_dir():
-        for path in sorted(filter(_visible, data_dir.iterdir())):
-            name = path.name.removesuffix(".yaml")
-            if path.suffix == ".yml" and path.stem in DATA_SHEETS:
-                diags.error(path, 1, 1, f"fact sheets end in .yaml: rename it to {path.stem}.yaml")
-            elif path.suffix != ".yaml" or name not in DATA_SHEETS or not path.is_file():
-                diags.error(path, 1, 1, f"unknown fact sheet '{path.name}' "
-                            f"(expected one of: {', '.join(n + '.yaml' for n in DATA_SHEETS)})")
-            else:
-                found.sheets[name] = path
+    for path in (data_dir / entry.name for entry in entries(data_dir)):
+        name = path.name.removesuffix(".yaml")
+        if path.suffix == ".yml" and path.stem in DATA_SHEETS:
+            diags.error(path, 1, 1, f"fact sheets end in .yaml: rename it to {path.stem}.yaml")
+        elif path.suffix != ".yaml" or name not in DATA_SHEETS or not path.is_file():
+            diags.error(path, 1, 1, f"unknown fact sheet '{path.name}' "
+                        f"(expected one of: {', '.join(n + '.yaml' for n in DATA_SHEETS)})")
+        else:
+            found.sheets[name] = path
     if "sources" not in found.sheets:
         diags.error(data_dir / "sources.yaml", 1, 1, "data/sources.yaml is missing: every fact names a "
                     "source from it (see docs/content.md)")

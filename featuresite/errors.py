@@ -80,6 +80,20 @@ class ContentErrors(Exception):
         self.diagnostics = diagnostics
 
 
+class InternalError(Exception):
+    """A bug in featuresite (or a library it uses), not in the content: exit status 70.
+
+    Raised where the original exception's traceback is still at hand (e.g. in a render worker), with that
+    traceback as text, so the command line can show it behind --debug."""
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message, details)
+        self.message = message
+        """One line: the exception's type and text, and where it happened."""
+        self.details = details
+        """The traceback, as text."""
+
+
 class UsageError(Exception):
     """A mistake in how the tool was called (exit status 2), not in the content."""
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import Diagnostics
+from .errors import Diagnostics, display_path
 from .model import Article, Page, Site
 from .pages import PAGE_KINDS
 from .parse import Parsed
@@ -107,35 +106,58 @@ def list_pages(site: Site) -> list[Page]:
     return pages
 
 
-def check_collisions(pages: list[Page], diags: Diagnostics, config_path: Path,
-                     files: Iterable[str] = ()) -> None:
-    """No two outputs may claim one path, nor a file a path that is another's folder.
+def _claimant(site: Site, page: Page) -> tuple[str, Path, int]:
+    """What a page is, in words, and the file and line it comes from (for messages about collisions)."""
+    kind = PAGE_KINDS[page.kind]
+    what = f"the {page.kind} page" + (f" '{page.slug}'" if page.slug else "") + (
+        f" in language '{page.lang}'" if page.lang else "")
+    if kind.source is not None:
+        try:
+            source = kind.source(site, page.slug)
+        except (KeyError, AttributeError, TypeError):  # a page list made by hand (tests)
+            source = site.config.path
+        path, line = source if isinstance(source, tuple) else (source, 1)
+        return what, path, line
+    if page.lang in site.language_codes:  # a page of the language: its folder comes from the language's code
+        where = site.config.language_locs[site.language_codes.index(page.lang)]
+        return what, where.path, where.line
+    return what, site.config.path, 1
 
-    files: the output paths of copied files (static/..., media/...). Paths
-    are compared case-folded: on macOS and Windows `CNAME` and a folder
+
+def check_collisions(site: Site, diags: Diagnostics) -> None:
+    """No two outputs may claim one path, nor a file a path that is another's folder: the pages and the
+    copied files (static/..., media/...). Each message names both sources, with their lines.
+
+    Paths are compared case-folded: on macOS and Windows `CNAME` and a folder
     `cname/` are the same name. (Pages are placed by one rule from unique
-    slugs and language codes, so this guards the rule and the copied files.)
+    slugs and language codes, so this guards the rule, language codes and the
+    copied files.)
     """
-    claims: dict[str, str] = {}  # case-folded output path -> who claims it
-    for page in pages:
-        key, owner = page.output_path.casefold(), f"{page} ({page.output_path})"
-        if key in claims:
-            diags.error(config_path, 1, 1, f"two pages claim one output file: {claims[key]} and {owner}")
-            continue
-        claims[key] = owner
-    for rel in files:
-        if rel.casefold() in claims:
-            diags.error(config_path, 1, 1, f"file {rel} has the output path of {claims[rel.casefold()]}")
-        claims.setdefault(rel.casefold(), f"file {rel}")
+    claims: dict[str, tuple[str, str, Path, int]] = {}  # case-folded output path -> (path, what, file, line)
+
+    def claim(rel: str, what: str, path: Path, line: int) -> None:
+        first = claims.get(rel.casefold())
+        if first is None:
+            claims[rel.casefold()] = (rel, what, path, line)
+            return
+        diags.error(path, line, 1, f"{what} and {first[1]} ({display_path(first[2])}:{first[3]}) are both "
+                    f"written to {rel}: rename one of them")
+
+    for page in site.pages:
+        claim(page.output_path, *_claimant(site, page))
+    for rel, (_, source) in sorted(site.copied().items()):
+        claim(rel, f"the file {rel}", source, 1)
     # A file where another output needs a folder: `cname/index.html` against `CNAME`.
     reported: set[str] = set()
-    for path, owner in sorted(claims.items()):
-        parts = path.split("/")
+    for key, (rel, what, path, line) in sorted(claims.items()):
+        parts = key.split("/")
         for depth in range(1, len(parts)):
             folder = "/".join(parts[:depth])
             if folder in claims and folder not in reported:
                 reported.add(folder)
-                diags.error(config_path, 1, 1, f"{claims[folder]} is written where {owner} needs a folder")
+                other = claims[folder]
+                diags.error(other[2], other[3], 1, f"{other[1]} is written to {other[0]}, where {what} "
+                            f"({display_path(path)}:{line}) needs a folder of that name: rename one of them")
 
 
 def link_back_references(site: Site) -> None:

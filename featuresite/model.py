@@ -55,6 +55,8 @@ class SiteConfig:
     """Page names in menu order."""
     navigation_locs: tuple[Loc, ...]
     """Where each navigation entry is written."""
+    language_locs: tuple[Loc, ...]
+    """Where each language is declared."""
     editors: TextPair | None
     """Who edits the site."""
     cname: str | None
@@ -417,6 +419,13 @@ class Site:
     """Platform slug -> events that name it (filled by the link stage)."""
     events_by_article: dict[str, list[Event]] = field(default_factory=dict)
     """Article slug -> events that name it (filled by the link stage)."""
+
+    def copied(self) -> dict[str, tuple[bytes, Path]]:
+        """The files copied into the site as they are: output path -> (bytes, the file they come from)."""
+        found = {f"static/{name}": (data, self.static_dir / name) for name, data in self.static_files.items()}
+        found.update((f"media/{name}", (data, self.content_dir / "media" / name))
+                     for name, data in self.media_files.items())
+        return found
 
     def article_order(self) -> list[str]:
         """Article slugs, newest first (then by slug, so the order never depends on the disk)."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .cache import BuildCache, BuildState, Fingerprint, cache_dir_for, fingerprint, generator_version
 from .errors import ContentErrors, Diagnostics, UsageError
+from .files import files_below
 from .write import (MARKER, Staging, check_output_dir, output_intact, output_lock, patching_site, recover,
                     replacing_site, write_site)
 
@@ -50,10 +51,9 @@ class Options:
 
 
 def _read_static(static_dir: Path) -> dict[str, bytes]:
-    if not static_dir.is_dir():
-        return {}
-    return {path.relative_to(static_dir).as_posix(): path.read_bytes()
-            for path in sorted(static_dir.rglob("*")) if path.is_file() and not path.name.startswith(".")}
+    """Every file below a folder (files.files_below), by its path relative to it (POSIX)."""
+    return {Path(os.path.relpath(entry.path, static_dir)).as_posix(): Path(entry.path).read_bytes()
+            for entry in files_below(static_dir)}
 
 
 class ParseCache:
@@ -195,8 +195,7 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     link.resolve_references(site, parsed, failed_sheets, {f.slug for f in files.articles}, diags)
     link.check_navigation(site, failed_sheets, diags)
     site.pages = link.list_pages(site)
-    link.check_collisions(site.pages, diags, config.path,
-                          [f"static/{n}" for n in site.static_files] + [f"media/{n}" for n in site.media_files])
+    link.check_collisions(site, diags)
     link.link_back_references(site)
     link.warn_unused(site, parsed, diags)
     link.warn_placeholders(site, diags)
@@ -222,19 +221,11 @@ def _render(site: Site, pages: list[Page], diags: Diagnostics, env: jinja2.Envir
     return rendered
 
 
-def copies(site: Site) -> dict[str, tuple[bytes, Path]]:
-    """The files copied as they are: output path -> (bytes, the file they come from)."""
-    found = {f"static/{name}": (data, site.static_dir / name) for name, data in site.static_files.items()}
-    found.update((f"media/{name}", (data, site.content_dir / "media" / name))
-                  for name, data in site.media_files.items())
-    return found
-
-
 def _render_all(site: Site, diags: Diagnostics, env: jinja2.Environment | None = None,
                 staging: Staging | None = None, record: bool = False) -> Rendered:
     """Every page, static file and media file (see _render). Raises ContentErrors on errors."""
     rendered = _render(site, site.pages, diags, env, staging, record)
-    for rel, (data, _) in copies(site).items():
+    for rel, (data, _) in site.copied().items():
         if staging is None:
             rendered.files[rel] = data
         else:
@@ -324,7 +315,7 @@ class BuildReport:
 
 def site_files(site: Site) -> set[str]:
     """Every output path of the site: its pages and copied files."""
-    return {page.output_path for page in site.pages} | set(copies(site))
+    return {page.output_path for page in site.pages} | set(site.copied())
 
 
 def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None = None,
@@ -399,7 +390,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
             removed = set(state.output) - site_files(site) - {MARKER}
             with patching_site(out_dir, removed) as staging:
                 graph.merge(_render(site, pages, diags, env, staging, record=True).graph)
-                for rel, (data, source) in copies(site).items():
+                for rel, (data, source) in site.copied().items():
                     if str(source) in changed or rel not in state.output:
                         staging.write(rel, data)
             stamps = {rel: stamp for rel, stamp in state.output.items() if rel not in removed}

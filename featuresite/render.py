@@ -8,6 +8,7 @@ name an error that names the template line.
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import json
 import traceback
@@ -22,7 +23,7 @@ from markupsafe import Markup, escape
 
 from .deps import DepGraph, Recorder, track, unwrap
 from .datafiles import THEME_COLOR
-from .errors import Diagnostics
+from .errors import Diagnostics, InternalError
 from .formatting import figure_parts, format_date, format_figure, format_number
 from .model import Article, Language, Page, Site
 from .pages import PAGE_KINDS
@@ -322,6 +323,27 @@ def _template_location(exc: BaseException, templates_dir: Path) -> tuple[Path, i
     return templates_dir, 1
 
 
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+def _template_at_fault(exc: BaseException, templates_dir: Path) -> bool:
+    """Whether a template, not our code, is at fault for an exception raised while rendering: a Jinja error
+    (a syntax or undefined-name mistake), a TemplateProblem (a helper asked for something that does not
+    exist), or an exception raised by the template's own code (a library it calls included). One raised
+    inside one of our helpers, or a library they call, is a bug: the innermost frame in a template or in
+    this package decides."""
+    if isinstance(exc, (jinja2.TemplateError, TemplateProblem)):
+        return True
+    root = str(templates_dir.resolve())
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        where = str(Path(frame.filename).resolve()) if frame.filename else ""
+        if where.startswith(root + os.sep):
+            return True
+        if where.startswith(_PACKAGE + os.sep):
+            return False
+    return False
+
+
 def check_templates(site: Site, diags: Diagnostics, env: jinja2.Environment | None = None) -> None:
     """Compile every template once, so syntax errors are reported even for unused ones."""
     env = env or make_environment(site.templates_dir)
@@ -353,8 +375,10 @@ def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | No
     for page in pages:
         try:
             data, reads = renderer.render(page)
-        except (jinja2.TemplateError, TemplateProblem, LookupError, TypeError, ValueError,
-                AttributeError) as exc:
+        except Exception as exc:
+            if not _template_at_fault(exc, site.templates_dir):
+                raise InternalError(f"{type(exc).__name__}: {exc} (while rendering {page.output_path})",
+                                    "".join(traceback.format_exception(exc))) from exc
             path, line = _template_location(exc, site.templates_dir)
             message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
             problems.append((path, line, message, page.output_path))

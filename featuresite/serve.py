@@ -13,7 +13,6 @@ import html
 import ipaddress
 import logging
 import mimetypes
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,9 +26,10 @@ from livereload.watcher import Watcher
 from tornado import ioloop
 
 from .errors import ContentErrors, Diagnostic, Diagnostics
+from .files import files_below
 from .model import Page, Site
 from .deps import DepGraph
-from .pipeline import Options, ParseCache, copies, render_site, site_files, stale_pages
+from .pipeline import Options, ParseCache, render_site, site_files, stale_pages
 from .render import make_environment
 
 log = logging.getLogger("featuresite.serve")
@@ -41,26 +41,15 @@ QUIET_SECONDS = 0.03
 
 
 def _scan(folders: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """(size, mtime in ns) of every visible file below the folders (hidden files and folders skipped)."""
+    """(size, mtime in ns) of every file below the folders that a build can read (files.files_below)."""
     found: dict[str, tuple[int, int]] = {}
-    todo = [str(folder) for folder in folders]
-    while todo:
-        try:
-            entries = os.scandir(todo.pop())
-        except OSError:
-            continue  # a folder that does not exist (no static/) or was just removed
-        with entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    if entry.is_dir():
-                        todo.append(entry.path)
-                    else:
-                        stat = entry.stat()
-                        found[entry.path] = (stat.st_size, stat.st_mtime_ns)
-                except OSError:
-                    continue  # removed while scanning
+    for folder in folders:
+        for entry in files_below(folder):
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue  # removed while scanning
+            found[entry.path] = (stat.st_size, stat.st_mtime_ns)
     return found
 
 
@@ -134,7 +123,7 @@ class Preview:
             self.files = {path: data for path, data in self.files.items() if path in current}
             self.files.update(rendered.files)
             # Copied files are cheap to take again and not pages: always the current ones.
-            self.files.update((rel, data) for rel, (data, _) in copies(site).items())
+            self.files.update((rel, data) for rel, (data, _) in site.copied().items())
             self.graph.merge(rendered.graph)
         self.site, self.problems, self.warnings = site, [], diags.sorted()
         self.last_rebuilt = len(rendered.files)

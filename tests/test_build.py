@@ -2,7 +2,6 @@
 import json
 import re
 import shutil
-from pathlib import Path
 
 import feedparser
 import pytest
@@ -253,3 +252,56 @@ def test_manifest_favicon_and_social_card_metadata(site, tmp_path, run_cli):
     assert '<meta property="og:image:width" content="1200">' in html
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert (tmp_path / "o/media/share.png").read_bytes() == (PROJECT / "content/media/share.png").read_bytes()
+
+
+def test_an_exception_in_a_helper_is_an_internal_error(copy_fixture, run_cli, tmp_path, monkeypatch):
+    """A bug (here: a helper templates call raises) is not a content error: one line, exit 70, and the
+    traceback only with --debug."""
+    from featuresite import render
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("helper broke")
+
+    monkeypatch.setattr(render, "format_date", broken)  # what time_tag, called by templates, uses
+    content = copy_fixture("bilingual")
+    result = run_cli(["build", "--content", content, "--out", tmp_path / "site"])
+    assert result.code == 70, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("build.py: internal error: RuntimeError: helper broke")
+    assert "--debug" in lines[0] and "Traceback" not in result.err
+    assert not (tmp_path / "site").exists()  # nothing written
+    debug = run_cli(["build", "--debug", "--content", content, "--out", tmp_path / "site"])
+    assert debug.code == 70 and "Traceback" in debug.err and 'raise RuntimeError("helper broke")' in debug.err
+    assert run_cli(["check", "--content", content]).code == 70
+
+
+def test_an_internal_error_in_a_render_worker_is_reported_the_same(copy_fixture, monkeypatch):
+    from featuresite import render
+    from featuresite.errors import Diagnostics, InternalError
+    from featuresite.pipeline import Options, load_site
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("helper broke")
+
+    monkeypatch.setattr(render, "format_date", broken)
+    site = load_site(Options(copy_fixture("bilingual")), Diagnostics())
+    with pytest.raises(InternalError) as caught:
+        render.render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0)
+    assert caught.value.message.startswith("RuntimeError: helper broke (while rendering ")
+    assert 'raise RuntimeError("helper broke")' in caught.value.details
+
+
+def test_a_template_mistake_is_still_located_in_the_template(copy_fixture, run_cli, tmp_path):
+    content = copy_fixture("bilingual")
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT / "templates", templates)
+    (templates / "robots.txt").write_text("{{ 1 / 0 }}\n", encoding="utf-8")
+    from featuresite import pipeline
+    from featuresite.errors import ContentErrors, Diagnostics
+    options = pipeline.Options(content, templates_dir=templates)
+    diags = Diagnostics()
+    with pytest.raises(ContentErrors):
+        pipeline.check(options, diags)
+    assert [d.format().split(": ", 1)[1] for d in diags.errors] == [
+        "error: template error: division by zero (while rendering robots.txt)"]
+    assert diags.errors[0].path.name == "robots.txt" and diags.errors[0].line == 1

@@ -6,7 +6,6 @@ minimal site's, and expected.txt: every error line `check` must print, in order.
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -1,6 +1,5 @@
 """Rendering in several processes gives exactly the bytes of rendering in one."""
 import sys
-from pathlib import Path
 
 from conftest import FIXTURES, PROJECT
 
