@@ -73,7 +73,7 @@ class Recorder:
         """Every path read, with its value's fingerprint."""
         # Large values (article bodies, static files) are read by many pages: their fingerprints are
         # remembered by identity, with the value itself kept so that its id cannot be reused.
-        self._memo = {} if memo is None else memo
+        self._memo: dict[Any, tuple[Any, str]] = {} if memo is None else memo
 
     def note(self, path: tuple, value: Any) -> None:
         """Record that the page read `value` at `path` (the first read of a path is the one kept)."""
@@ -91,14 +91,24 @@ class Recorder:
         else:
             reads[path] = fingerprint(value)
 
+    def note_identity(self, path: tuple, value: Any) -> None:
+        """Record which object of its file a page reached (see identity), remembered by the object."""
+        if path in self.reads:
+            return
+        key = ("@", id(value))  # (apart from the same object's fingerprint, remembered by id(value))
+        known = self._memo.get(key)
+        if known is None or known[0] is not value:
+            known = self._memo[key] = (value, fingerprint(identity(value)))
+        self.reads[path] = known[1]
+
     def note_shape(self, path: tuple, value: Any) -> None:
         """Record that the page read the shape of a container (see _shape)."""
         if isinstance(value, Mapping) and len(value) > 8:
             # The Site is not changed while pages render: a large mapping's keys (every article's slug) are
             # fingerprinted once, by identity, however many pages look at them.
-            known = self._memo.get(id(value))
+            known = self._memo.get(("#", id(value)))
             if known is None or known[0] is not value:
-                known = self._memo[id(value)] = (value, fingerprint(_shape(value)))
+                known = self._memo[("#", id(value))] = (value, fingerprint(_shape(value)))
             self.reads[path] = known[1]
         else:
             self.reads[path] = fingerprint(_shape(value))
@@ -121,7 +131,7 @@ def track(value: Any, recorder: Recorder, path: tuple = ()) -> Any:
         recorder.note(path + ("=",), value)  # anything else is read whole
         return value
     if kind is ObjView and type(value) in _FILE_BOUND:
-        recorder.note(path + ("@",), identity(value))
+        recorder.note_identity(path + ("@",), value)
     return kind(value, path, recorder)
 
 
@@ -271,9 +281,13 @@ class _Method:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         owner = self._owner
-        args = tuple(unwrap(a) for a in args)
-        kwargs = {k: unwrap(v) for k, v in kwargs.items()}
-        step = ("(", self._name, args, tuple(sorted(kwargs.items())))
+        for arg in args:
+            if isinstance(arg, _View):
+                args = tuple(map(unwrap, args))
+                break
+        if kwargs:
+            kwargs = {key: unwrap(value) for key, value in kwargs.items()}
+        step = ("(", self._name, args, tuple(sorted(kwargs.items())) if kwargs else ())
         try:
             hash(step)
         except TypeError:  # arguments that cannot name a path: the object is read whole
@@ -434,75 +448,65 @@ def _fill(node: dict, found: list[str], value: str) -> None:
 class DepGraph:
     """What every page of a build read (kept in the build cache, and by the live preview)."""
 
-    trie: dict = field(default_factory=dict)
-    """Every path any page read, as a trie: step -> [children, the path's index or -1]."""
+    paths: dict[tuple, int] = field(default_factory=dict)
+    """Every path any page read -> its index."""
     values: list[str] = field(default_factory=list)
     """Index -> the fingerprint of the value the path had."""
     reads: dict[str, array] = field(default_factory=dict)
     """Page output path -> the indices of the paths it read."""
-
-    def _index(self, path: tuple) -> int:
-        node, entry = self.trie, None
-        for step in path:
-            entry = node.get(step)
-            if entry is None:
-                entry = node[step] = [{}, -1]
-            node = entry[0]
-        if entry[1] < 0:
-            entry[1] = len(self.values)
-            self.values.append("")
-        return entry[1]
+    trie: dict | None = None
+    """The paths as a trie (step -> [children, index or -1]), for evaluating them all at once; made when
+    first needed (a rebuild), kept while no new path comes, so that a series of rebuilds makes it once."""
 
     def add(self, page: str, reads: Mapping[tuple, str]) -> None:
         """Record (or replace) one page's reads."""
-        values, index_of = self.values, self._index
+        paths, values = self.paths, self.values
         indices = array("I")
         for path, value in reads.items():
-            index = index_of(path)
-            values[index] = value  # (over an older value, from a page now stale)
+            index = paths.get(path)
+            if index is None:
+                index = paths[path] = len(values)
+                values.append(value)
+                self.trie = None
+            else:
+                values[index] = value  # (over an older value, from a page now stale)
             indices.append(index)
         self.reads[page] = indices
 
     def merge(self, other: DepGraph) -> None:
         """Add another graph's pages (e.g. a render worker's), its values over this one's."""
-        values, remap = self.values, array("I", bytes(4 * len(other.values)))
-
-        def walk(mine: dict, theirs: dict) -> None:
-            for step, (children, index) in theirs.items():
-                entry = mine.get(step)
-                if entry is None:
-                    entry = mine[step] = [{}, -1]
-                if index >= 0:
-                    if entry[1] < 0:
-                        entry[1] = len(values)
-                        values.append(other.values[index])
-                    else:
-                        values[entry[1]] = other.values[index]
-                    remap[index] = entry[1]
-                if children:
-                    walk(entry[0], children)
-
-        walk(self.trie, other.trie)
+        paths, values = self.paths, self.values
+        remap = array("I", bytes(4 * len(other.values)))
+        for path, index in other.paths.items():
+            mine = paths.get(path)
+            if mine is None:
+                mine = paths[path] = len(values)
+                values.append(other.values[index])
+                self.trie = None
+            else:
+                values[mine] = other.values[index]
+            remap[index] = mine
         for page, indices in other.reads.items():
             self.reads[page] = array("I", [remap[i] for i in indices])
 
-    def paths(self) -> dict[tuple, int]:
-        """Every path and its index (for tests and for looking at a graph)."""
-        found: dict[tuple, int] = {}
-
-        def walk(node: dict, prefix: tuple) -> None:
-            for step, (children, index) in node.items():
-                if index >= 0:
-                    found[prefix + (step,)] = index
-                walk(children, prefix + (step,))
-
-        walk(self.trie, ())
-        return found
+    def _trie(self) -> dict:
+        if self.trie is None:
+            trie: dict = {}
+            for path, index in self.paths.items():
+                node, entry = trie, None
+                for step in path:
+                    entry = node.get(step)
+                    if entry is None:
+                        entry = node[step] = [{}, -1]
+                    node = entry[0]
+                entry[1] = index
+            self.trie = trie
+        return self.trie
 
     def stale(self, root: Any, pages: Iterable[str], settled: Callable[[Any], bool] | None = None) -> set[str]:
         """The pages (of those given) that are not in the graph or read a path whose value in root differs;
         the graph's values become root's. settled: see evaluate."""
-        now = evaluate(self.trie, root, self.values, settled)
+        now = evaluate(self._trie(), root, self.values, settled)
         changed = {i for i, (was, is_) in enumerate(zip(self.values, now)) if was != is_}
         self.values = now
         return {page for page in pages

@@ -34,7 +34,7 @@ def test_one_and_two_workers_give_identical_output(tmp_path):
         forked = render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0, record=True)
         assert recorded.files == forked.files == one
         for graph in (recorded.graph, forked.graph):
-            by_index = {index: path for path, index in graph.paths().items()}
+            by_index = {index: path for path, index in graph.paths.items()}
             graph.tables = {page: {by_index[i]: graph.values[i] for i in indices}
                             for page, indices in graph.reads.items()}
         assert recorded.graph.tables == forked.graph.tables and len(recorded.graph.tables) == len(site.pages)
