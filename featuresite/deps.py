@@ -157,14 +157,19 @@ _BY_IDENTITY: set[type] = set()
 def origin(obj: Any) -> PurePath | None:
     """The content file an object was read from, if it was read from one file alone: the `path` or `loc`
     of a parsed object (every field of it comes from that file), else None."""
-    fields = getattr(type(obj), "__dataclass_fields__", None)
-    if not fields:
-        return None
-    if "path" in fields and isinstance(obj.path, PurePath):
-        return obj.path
-    if "loc" in fields:
+    how = _ORIGIN.get(type(obj))
+    if how is None:
+        fields = getattr(type(obj), "__dataclass_fields__", None) or {}
+        how = _ORIGIN[type(obj)] = "loc" if "loc" in fields else "path" if "path" in fields else ""
+    if how == "loc":
         return obj.loc.path
+    if how == "path" and isinstance(obj.path, PurePath):
+        return obj.path
     return None
+
+
+_ORIGIN: dict[type, str] = {}
+"""Per class: which field says where its objects come from ('loc', 'path' or '' for none)."""
 
 
 def identity(obj: Any) -> str:
@@ -389,11 +394,11 @@ class SeqView(_View):
 
 
 def evaluate(trie: dict, root: Any, before: list[str] | None = None,
-             settled: Callable[[Any], bool] | None = None) -> list[str]:
+             settled: Callable[[PurePath], bool] | None = None) -> list[str]:
     """The fingerprint of every path's value in root (indexed as the trie's paths), walking shared prefixes
     once. Below an object that is the one that stood there when `before` was taken (its identity, '@', is
-    the same) and that `settled` says has not changed since, the values are before's, and the walk does not
-    go there."""
+    the same) and whose file (origin) `settled` says has not changed since, the values are before's, and
+    the walk does not go there."""
     found = list(before) if before is not None else [""] * (_largest(trie) + 1)
     missing = fingerprint(MISSING)
 
@@ -405,14 +410,18 @@ def evaluate(trie: dict, root: Any, before: list[str] | None = None,
                 value = MISSING
             if index >= 0:
                 found[index] = fingerprint(value)
-            if children:
-                if value is MISSING:
-                    _fill(children, found, missing)
-                    continue
-                at = children.get("@") if settled is not None else None
-                if at is not None and at[1] >= 0 and settled(value) and fingerprint(identity(value)) == found[at[1]]:
-                    continue  # the same object, of a file that did not change: so is all that was read of it
-                walk(value, children)
+            if not children:
+                continue
+            if value is MISSING:
+                _fill(children, found, missing)
+                continue
+            if settled is not None:
+                at = children.get("@")
+                if at is not None and at[1] >= 0:
+                    where = origin(value)
+                    if where is not None and settled(where) and fingerprint(identity(value)) == found[at[1]]:
+                        continue  # the same object, of a file that did not change: so is all that was read of it
+            walk(value, children)
 
     walk(root, trie)
     return found
@@ -503,7 +512,8 @@ class DepGraph:
             self.trie = trie
         return self.trie
 
-    def stale(self, root: Any, pages: Iterable[str], settled: Callable[[Any], bool] | None = None) -> set[str]:
+    def stale(self, root: Any, pages: Iterable[str], settled: Callable[[PurePath], bool] | None = None
+              ) -> set[str]:
         """The pages (of those given) that are not in the graph or read a path whose value in root differs;
         the graph's values become root's. settled: see evaluate."""
         now = evaluate(self._trie(), root, self.values, settled)

@@ -270,20 +270,16 @@ def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed: s
         templates[page.output_path] is None or not templates[page.output_path].isdisjoint(changed_templates)))]
 
 
-def _settled(changed: set[str], site: Site) -> Callable[[Any], bool] | None:
-    """Which objects of the site are known to be as they were: every object read from one content file
-    (deps.origin) whose file did not change. None (nothing known) when site.yaml changed: the languages
-    it declares are part of how every file is read."""
-    from .deps import origin
+def _settled(changed: set[str], site: Site) -> Callable[[Path], bool] | None:
+    """Which content files are known to be as they were (what a rebuild need not look below, see
+    deps.evaluate): those not changed. None (nothing known) when site.yaml changed: the languages it
+    declares are part of how every file is read."""
     changed = {os.path.abspath(path) for path in changed}
     if os.path.abspath(site.config.path) in changed:
         return None
     known: dict[str, bool] = {}  # a file's path as written -> unchanged (many objects share a file)
 
-    def settled(obj: Any) -> bool:
-        where = origin(obj)
-        if where is None:
-            return False
+    def settled(where: Path) -> bool:
         text = str(where)
         answer = known.get(text)
         if answer is None:
