@@ -2,7 +2,7 @@
 """This project's build against Pelican's, side by side, on the same synthetic articles.
 
     pip install -e '.[bench]'
-    python benchmarks/run.py [--sizes 100 1000 5000] [--runs 5] [--workdir DIR]
+    python benchmarks/run.py [--sizes 100 1000 5000] [--runs 5] [--workdir DIR] [--against REV] [--no-pelican]
 
 For each size N (article pairs, benchmarks/make_corpus.py) and each generator,
 the two taking turns run by run: a clean build (output and caches removed first), a no-change rebuild, and a
@@ -11,6 +11,11 @@ file system: Generator.settle); the median of --runs runs after one
 warm-up; wall time, CPU time (user + system) and peak RSS of the build
 process (and its worker processes). Prints a table and writes
 benchmarks/results.md, with the issue's targets checked against the figures.
+
+--against REV adds this project as it was at a git revision (checked out
+into the work folder with `git worktree`), built side by side with the
+current code on the same corpus, taking turns with it: how a change moved the
+figures, measured in one run. --no-pelican leaves Pelican out.
 
 Both generators build in one work folder (default: a new folder in the
 system's temporary folder; --workdir puts it elsewhere). Creating files costs
@@ -127,23 +132,37 @@ def bench(generators: list[Generator], mode: str, runs: int) -> dict[str, list[R
     return results
 
 
-def generators(root: Path, pairs: int) -> list[Generator]:
-    """This project and Pelican, each with its own copy of the same corpus under root."""
+FEATURESITE_IMPORTS = ("featuresite.cli, featuresite.pipeline, featuresite.render, featuresite.parse, "
+                       "featuresite.link, featuresite.cache, featuresite.prose, jinja2, markdown, yaml, "
+                       "babel.numbers, babel.dates")
+"""What a build of this project imports (loaded before a clean build)."""
+
+
+def generators(root: Path, pairs: int, against: list[tuple[str, Path]] = (), pelican: bool = True
+               ) -> list[Generator]:
+    """This project, its older revisions (name, checkout) and Pelican, each with its own copy of the same
+    corpus under root."""
     ours = root / "featuresite"
     write_corpus(pairs, ours / "content")
-    pelican = root / "pelican"
-    write_pelican(ours / "content", pelican)
-    return [
-        Generator("featuresite", ours, [sys.executable, str(PROJECT / "build.py"), "build", "--content", "content",
-                                        "--out", "site"], ("site", ".featuresite-cache"),
-                  "content/articles/story-00001.en.md",
-                  "featuresite.cli, featuresite.pipeline, featuresite.render, featuresite.parse, featuresite.link, "
-                  "featuresite.cache, featuresite.prose, jinja2, markdown, yaml, babel.numbers, babel.dates"),
-        Generator("Pelican", pelican, [sys.executable, "-m", "pelican", "-q", "-s", "pelicanconf.py", "-o",
-                                       "output", "content"], ("output", "cache"), "content/story-00001.en.md",
-                  "pelican, pelican.readers, pelican.generators, pelican.writers, pelican.plugins.signals, "
-                  "pelican.cache, feedgenerator, jinja2, markdown, docutils"),
-    ]
+    found = [Generator("featuresite", ours, [sys.executable, str(PROJECT / "build.py"), "build", "--content",
+                                             "content", "--out", "site"], ("site", ".featuresite-cache"),
+                       "content/articles/story-00001.en.md", FEATURESITE_IMPORTS)]
+    for name, checkout in against:
+        folder = root / f"featuresite-{name}"
+        shutil.copytree(ours / "content", folder / "content")
+        # Run from the checkout: its build.py imports its own featuresite package (sys.path[0]).
+        found.append(Generator(f"featuresite@{name}", folder, [sys.executable, str(checkout / "build.py"), "build",
+                                                              "--content", "content", "--out", "site"],
+                               ("site", ".featuresite-cache"), "content/articles/story-00001.en.md",
+                               FEATURESITE_IMPORTS))
+    if pelican:
+        folder = root / "pelican"
+        write_pelican(ours / "content", folder)
+        found.append(Generator("Pelican", folder, [sys.executable, "-m", "pelican", "-q", "-s", "pelicanconf.py", "-o",
+                                                   "output", "content"], ("output", "cache"), "content/story-00001.en.md",
+                               "pelican, pelican.readers, pelican.generators, pelican.writers, pelican.plugins.signals, "
+                               "pelican.cache, feedgenerator, jinja2, markdown, docutils"))
+    return found
 
 
 def file_creation_cost(folder: Path, count: int = 2000) -> float:
@@ -181,6 +200,12 @@ def check_targets(table: dict[tuple[int, str, str], Run]) -> list[str]:
         rss, their_rss = max(r.rss_mb for r in ours.values()), min(r.rss_mb for r in theirs.values())
         line(rss <= their_rss, f"N=1,000 peak RSS at most Pelican's: {rss:.0f} MiB (our largest, any build) vs "
                                f"{their_rss:.0f} MiB (Pelican's smallest)")
+    for (pairs, name, mode), theirs in sorted(table.items()):
+        ours = table.get((pairs, "featuresite", mode))
+        if name.startswith("featuresite@") and ours is not None:
+            line(round(ours.wall, 2) <= round(theirs.wall, 2), f"N={pairs:,} {mode}: no slower than {name}: {ours.wall:.2f} s vs "
+                                           f"{theirs.wall:.2f} s (CPU {ours.cpu:.2f} s vs {theirs.cpu:.2f} s; peak RSS "
+                                           f"{ours.rss_mb:.0f} MiB vs {theirs.rss_mb:.0f} MiB)")
     if (1000, "featuresite", "clean") in table and (5000, "featuresite", "clean") in table:
         small, large = table[(1000, "featuresite", "clean")].wall / 2000, table[(5000, "featuresite", "clean")].wall / 10000
         line(large <= small, f"cost per page at N=5,000 no worse than at N=1,000: {large * 1000:.2f} ms vs "
@@ -194,8 +219,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workdir", type=Path, help="build in a new folder under this one (default: the system's "
                                                          "temporary folder)")
+    parser.add_argument("--against", metavar="REV", action="append", default=[],
+                        help="also build this project as it was at a git revision, side by side (repeatable)")
+    parser.add_argument("--no-pelican", action="store_true", help="leave Pelican out")
+    parser.add_argument("--results", type=Path, default=HERE / "results.md",
+                        help="where to write the table (default: benchmarks/results.md)")
     args = parser.parse_args()
-    import pelican  # noqa: F401  (fail early, with a clear message, without the bench extra)
+    if not args.no_pelican:
+        import pelican  # noqa: F401  (fail early, with a clear message, without the bench extra)
     from importlib.metadata import version
     rows, table = [], {}
     header = ("| N pairs | pages | generator | build | wall (median) | CPU | peak RSS | ms per page |\n"
@@ -203,12 +234,20 @@ def main() -> int:
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as work:
+        against = []
+        for rev in args.against:
+            name = subprocess.run(["git", "rev-parse", "--short", rev], cwd=PROJECT, check=True, capture_output=True,
+                                  text=True).stdout.strip()
+            checkout = Path(work) / f"checkout-{name}"
+            subprocess.run(["git", "worktree", "add", "--detach", str(checkout), rev], cwd=PROJECT, check=True,
+                           capture_output=True)
+            against.append((name, checkout))
         creation = file_creation_cost(Path(work))
         print(f"creating 2,000 folders with an 11 KB file each: {creation:.2f} s in {work}")
         print(header)
         for pairs in args.sizes:
             root = Path(work) / f"n{pairs}"
-            both = generators(root, pairs)
+            both = generators(root, pairs, against, not args.no_pelican)
             measured = {mode: bench(both, mode, args.runs) for mode in MODES}
             for generator in both:
                 for mode in MODES:
@@ -222,12 +261,19 @@ def main() -> int:
                     rows.append(row)
                     print(row, flush=True)
             shutil.rmtree(root)
+        for _, checkout in against:
+            subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=PROJECT, check=True)
     where = f"--workdir {args.workdir}" if args.workdir else "the system's temporary folder"
+    pelican_version = "" if args.no_pelican else f"Pelican {version('pelican')}; "
+    against_text = "".join(f" --against {rev}" for rev in args.against)
     text = [
         "# Build benchmarks", "",
         f"`python benchmarks/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}"
-        f"{f' --workdir {args.workdir}' if args.workdir else ''}`: median of {args.runs} runs after a warm-up; "
-        f"{os.cpu_count()} cores; Python {platform.python_version()}; Pelican {version('pelican')}; built in "
+        f"{f' --workdir {args.workdir}' if args.workdir else ''}"
+        f"{against_text}{' --no-pelican' if args.no_pelican else ''}`: "
+        f"median of {args.runs} runs after a warm-up; "
+        f"{os.cpu_count()} cores; Python {platform.python_version()}; "
+        f"{pelican_version}built in "
         f"{where}, where creating 2,000 folders with an 11 KB file each took {creation:.2f} s. Before each "
         f"clean build (both generators) the file system was flushed"
         f"{', the page cache dropped' if os.access(DROP_CACHES, os.W_OK) else ''}, and the corpus and the "
@@ -235,7 +281,7 @@ def main() -> int:
         "pages (both languages); each generator also writes its index, feed and other pages. CPU includes "
         "worker processes; peak RSS is the largest process's.", "",
         header, *rows, "", "## Targets (issue: Speed)", "", *check_targets(table), ""]
-    (HERE / "results.md").write_text("\n".join(text))
+    args.results.write_text("\n".join(text))
     return 0
 
 
