@@ -51,8 +51,9 @@ def generator_version() -> str:
     libraries' installed code. (Templates, static files and content are inputs, fingerprinted on every build.)"""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(sys.version.encode())
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):  # every module, those of sub-packages (kinds/) too
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     for library in LIBRARIES:
         # Where each library's code is, and its size and time: an upgrade or reinstall replaces it.
         # (Cheaper than importlib.metadata, and this runs even when a build has nothing to do.)

@@ -8,9 +8,32 @@ import yaml
 
 from .errors import Diagnostics
 from .model import Language, SiteConfig, TextPair
-from .schema import INVALID, Context, ListOf, validate
-from .schemas import LANGUAGE, SITE, STRINGS
+from .pages import NAVIGABLE
+from .schema import INVALID, Context, Enum, Field, Int, ListOf, Record, Slug, Str, Text, Url, validate
 from .yamlsrc import compose, read_text
+
+LANGUAGE = Record({
+    "code": Field(Slug(), True, "URL prefix and file-name suffix, e.g. zh"),
+    "html_lang": Field(Str(), True, "the lang attribute of pages, e.g. zh-CN"),
+    "locale": Field(Str(), True, "Babel locale for numbers and dates, e.g. zh_Hans_CN"),
+    "name": Field(Str(), True, "the language's own name, for the switcher"),
+    "compact_numbers_from": Field(Int(minimum=1), False, "write numbers compactly (28.1万) from this value up"),
+})
+"""One language of site.yaml."""
+
+SITE = Record({
+    "title": Field(Text(), True, "the feature's title"),
+    "description": Field(Text(), True, "standfirst and meta description"),
+    "base_url": Field(Url(), True, "where the site is published; its path prefixes every link"),
+    "languages": Field(ListOf(LANGUAGE, min_items=1), True, "languages, default first"),
+    "navigation": Field(ListOf(Enum(*NAVIGABLE), min_items=1), True, "menu order"),
+    "editors": Field(Text(), False, "who edits the site (feed author)"),
+    "cname": Field(Str(), False, "custom domain for GitHub Pages"),
+})
+"""site.yaml."""
+
+STRINGS = Record({}, any_key=Text())
+"""UI strings: key -> text pair."""
 
 
 def _language_codes(root: yaml.Node, path: Path) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Stage 2: find the content files and classify them (articles by slug and language, fact sheets)."""
+"""Stage 2: find the content files and classify them (articles by slug and language, fact sheets by kind)."""
 from __future__ import annotations
 
 import re
@@ -7,8 +7,8 @@ from pathlib import Path
 
 from .errors import Diagnostics
 from .files import entries
+from .kinds import SHEETS
 from .schema import SLUG_RE
-from .schemas import DATA_SHEETS
 
 ARTICLE_NAME_RE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[^.]+)\.md$")
 
@@ -67,14 +67,15 @@ def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics) 
     data_dir = content_dir / "data"
     for path in (data_dir / entry.name for entry in entries(data_dir)):
         name = path.name.removesuffix(".yaml")
-        if path.suffix == ".yml" and path.stem in DATA_SHEETS:
+        if path.suffix == ".yml" and path.stem in SHEETS:
             diags.error(path, 1, 1, f"fact sheets end in .yaml: rename it to {path.stem}.yaml")
-        elif path.suffix != ".yaml" or name not in DATA_SHEETS or not path.is_file():
+        elif path.suffix != ".yaml" or name not in SHEETS or not path.is_file():
             diags.error(path, 1, 1, f"unknown fact sheet '{path.name}' "
-                        f"(expected one of: {', '.join(n + '.yaml' for n in DATA_SHEETS)})")
+                        f"(expected one of: {', '.join(n + '.yaml' for n in SHEETS)})")
         else:
             found.sheets[name] = path
-    if "sources" not in found.sheets:
-        diags.error(data_dir / "sources.yaml", 1, 1, "data/sources.yaml is missing: every fact names a "
-                    "source from it (see docs/content.md)")
+    for kind in SHEETS.values():
+        if kind.required and kind.name not in found.sheets:
+            diags.error(data_dir / f"{kind.name}.yaml", 1, 1, f"{kind.where} is missing: {kind.required} "
+                        "(see docs/content.md)")
     return found

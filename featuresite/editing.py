@@ -9,12 +9,10 @@ import yaml
 
 from .config import load_config
 from .errors import ContentErrors, Diagnostics, UsageError, display_path
+from .kinds.common import PLACEHOLDER  # (what a scaffold leaves for the editor; left in content, a warning)
 from .pipeline import Options, load_site
 from .schema import SLUG_RE
 from .yamlsrc import compose, read_text
-
-PLACEHOLDER = "TODO"
-"""Text a scaffold leaves for the editor to replace."""
 
 
 def _report(diags: Diagnostics, out: TextIO) -> None:

@@ -1,34 +1,14 @@
-"""Stage 4: link the parsed content: pair translations, resolve references, list pages, find collisions."""
+"""Stage 4: link the parsed content: pair translations, resolve references, index them, list pages, find
+collisions, and ask each content kind for its warnings."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from .errors import Diagnostics, display_path
+from .kinds import DEFINED_BY, KINDS, index
 from .model import Article, Page, Site
 from .pages import PAGE_KINDS
 from .parse import Parsed
-
-# Which fact sheet defines each kind of reference target: when that sheet
-# itself failed to load, references into it are not reported again.
-_TARGET_SHEET = {
-    "source": "sources",
-    "figure": "figures",
-    "platform": "platforms",
-    "platform category": "platforms",
-    "event category": "timeline",
-}
-
-
-def _known_ids(site: Site) -> dict[str, set[str]]:
-    return {
-        "source": set(site.sources),
-        "figure": set(site.figures),
-        "platform": {p.slug for p in site.platforms.platforms} if site.platforms else set(),
-        "platform category": {c.id for c in site.platforms.categories} if site.platforms else set(),
-        "event category": {c.id for c in site.timeline.categories} if site.timeline else set(),
-        "article": set(site.articles),
-    }
 
 
 def pair_translations(articles: list[Article], languages: tuple[str, ...], on_disk: set[tuple[str, str]],
@@ -66,16 +46,16 @@ def pair_translations(articles: list[Article], languages: tuple[str, ...], on_di
 
 def resolve_references(site: Site, parsed: Parsed, failed_sheets: set[str], article_slugs_on_disk: set[str],
                        diags: Diagnostics) -> None:
-    """Report every reference to an id that is not defined."""
-    known = _known_ids(site)
-    known["article"] |= article_slugs_on_disk  # an article that failed to parse is already reported
+    """Report every reference to an id that is not defined; fill the Site's reverse index (site.referrers)."""
+    known, site.referrers = index(site)
+    known.setdefault("article", set()).update(article_slugs_on_disk)  # one that failed to parse is reported
     for ref in parsed.references:
-        if ref.target in known[ref.kind] or _TARGET_SHEET.get(ref.kind) in failed_sheets:
+        # When the file that defines this kind of id failed to load, references into it are not reported again.
+        defining = DEFINED_BY[ref.kind]
+        if ref.target in known.get(ref.kind, ()) or defining.name in failed_sheets:
             continue
-        sheet = _TARGET_SHEET.get(ref.kind)
-        where = f"data/{sheet}.yaml" if sheet else "articles/"
         diags.error(ref.loc.path, ref.loc.line, ref.loc.col, f"unknown {ref.kind} '{ref.target}' "
-                    f"(not defined in {where})")
+                    f"(not defined in {defining.where})")
 
 
 def check_navigation(site: Site, failed_sheets: set[str], diags: Diagnostics) -> None:
@@ -160,76 +140,8 @@ def check_collisions(site: Site, diags: Diagnostics) -> None:
                             f"({display_path(path)}:{line}) needs a folder of that name: rename one of them")
 
 
-def link_back_references(site: Site) -> None:
-    """Fill the Site's reverse indexes: what cites each source, which events name each platform or article."""
-    cited: dict[str, list[tuple[str, str]]] = {source: [] for source in site.sources}
-
-    def cite(source: str, kind: str, ident: str) -> None:
-        if (kind, ident) not in cited.setdefault(source, []):
-            cited[source].append((kind, ident))
-
-    for slug in site.article_order():
-        for source in site.article_version(slug, site.language_codes[0]).sources:
-            cite(source, "article", slug)
-    for figure in site.figures.values():
-        cite(figure.source, "figure", figure.key)
-    if site.ranking:
-        cite(site.ranking.source, "ranking", "")
-        for edition in site.ranking.editions:
-            cite(edition.source, "ranking", "")
-        for note in site.ranking.method:
-            cite(note.source, "ranking", "")
-    if site.timeline:
-        for event in site.timeline.events:
-            cite(event.source, "event", event.id)
-            for platform in event.platforms:
-                site.events_by_platform.setdefault(platform, []).append(event)
-            for article in event.articles:
-                site.events_by_article.setdefault(article, []).append(event)
-    if site.platforms:
-        for platform in site.platforms.platforms:
-            cite(platform.source, "platform", platform.slug)
-            for fact in platform.facts:
-                cite(fact.source, "platform", platform.slug)
-    site.cited_by = cited
-
-
-_PLATFORM_LINK_RE = re.compile(r"platforms/([a-z0-9]+(?:-[a-z0-9]+)*)/")
-"""A link from prose to a platform page."""
-
-
-def warn_unused(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
-    """Warnings for content nothing uses: a figure never cited nor featured, a platform nothing links to."""
-    cited = {ref.target for ref in parsed.references if ref.kind == "figure"}
-    for figure in site.figures.values():
-        if figure.key not in cited and not figure.featured:
-            diags.warning(figure.loc.path, figure.loc.line, figure.loc.col,
-                          f"figure '{figure.key}' is not used: cite it in an article as {{{{{figure.key}}}}} "
-                          "or set featured: true")
-    if not site.platforms:
-        return
-    # One pass over the prose, not one per platform: this runs on every build and preview rebuild.
-    linked = set(site.events_by_platform) | {
-        slug for versions in site.articles.values() for a in versions.values()
-        for slug in _PLATFORM_LINK_RE.findall(a.body)}
-    for platform in site.platforms.platforms:
-        if platform.slug not in linked:
-            diags.warning(platform.loc.path, platform.loc.line, platform.loc.col,
-                          f"nothing links to platform '{platform.slug}': name it in an event's platforms "
-                          f"or link to it from an article (../../platforms/{platform.slug}/)")
-
-
-def warn_placeholders(site: Site, diags: Diagnostics, placeholder: str = "TODO") -> None:
-    """A warning for each article, platform or event that still holds scaffold placeholder text."""
-    for versions in site.articles.values():
-        for article in versions.values():
-            fields = (article.title, article.summary, article.byline, article.body)
-            if any(placeholder in field for field in fields):
-                diags.warning(article.path, 1, 1, f"placeholder text '{placeholder}' left in this article")
-    items = [(p.loc, (p.name, p.summary, *(f.text for f in p.facts)), f"platform '{p.slug}'")
-             for p in (site.platforms.platforms if site.platforms else ())]
-    items += [(e.loc, (e.title, e.text or {}), f"event '{e.id}'")
-              for e in (site.timeline.events if site.timeline else ())]
-    for loc, pairs, what in items:
-        if any(placeholder in text for pair in pairs for text in pair.values()):
-            diags.warning(loc.path, loc.line, loc.col, f"placeholder text '{placeholder}' left in {what}")
+def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
+    """Each content kind's warnings about the linked site: content nothing uses, placeholder text left in."""
+    for kind in KINDS:
+        if kind.warn is not None:
+            kind.warn(site, parsed, diags)

@@ -1,22 +1,37 @@
-"""The content as dataclasses, the Site that holds it, and the one URL rule.
+"""The site's settings, the Site that holds all content, and pages (with the one URL rule).
 
-Everything here is built once by the parse and link stages and then only
-read: rendering a page depends on the Site and that page alone.
+The content itself is declared by the content kinds (featuresite/kinds/, one
+module per kind); their dataclasses are also importable from here. Everything
+is built once by the parse and link stages and then only read: rendering a
+page depends on the Site and that page alone.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from .declared import TextPair
 from .deps import read_whole
 from .errors import Loc
+from .kinds import SHEETS
+from .kinds.articles import Article
+from .kinds.common import Category
+from .kinds.figures import Figure
+from .kinds.glossary import Term
+from .kinds.platforms import Fact, Platform, Platforms
+from .kinds.ranking import Edition, Note, Ranking
+from .kinds.sources import Source
+from .kinds.timeline import Event, Timeline
 from .pages import PAGE_KINDS, locate
+from .reader import Owner, Reference
 from .schema import PartialDate
 
-TextPair = dict[str, str]
-"""A text in every site language: {'zh': ..., 'en': ...}."""
+__all__ = ["Article", "Category", "Edition", "Event", "Fact", "Figure", "Language", "Note", "Page", "Platform",
+           "Platforms", "Ranking", "Reference", "Site", "SiteConfig", "Source", "Term", "TextPair", "Timeline",
+           "locate"]
 
 
 @read_whole
@@ -77,276 +92,6 @@ class SiteConfig:
         return next(lang for lang in self.languages if lang.code == code)
 
 
-@dataclass(frozen=True)
-class Source:
-    """A source report that facts point to."""
-
-    id: str
-    """Its id, named by every fact's `source`."""
-    title: TextPair
-    """Its title."""
-    publisher: TextPair | None
-    """Who published it."""
-    byline: TextPair
-    """Who wrote it."""
-    date: PartialDate | None
-    """When it appeared, if the source states it."""
-    url: str | None
-    """Where it can be read."""
-    note: TextPair | None
-    """What it covers."""
-    loc: Loc
-    """Where it is defined."""
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A key figure, cited in prose as {{key}}."""
-
-    key: str
-    """Its id."""
-    value: int | float
-    """The number, written once."""
-    unit: TextPair | None
-    """Unit text or pattern with {n}, per language."""
-    label: TextPair
-    """What it counts."""
-    note: TextPair | None
-    """Its scope."""
-    as_of: PartialDate | None
-    """The date it refers to."""
-    approx: str
-    """'exact', 'over' or 'about'."""
-    featured: bool
-    """Shown on the home page."""
-    source: str
-    """Source id."""
-    loc: Loc
-    """Where it is defined."""
-
-
-@read_whole
-@dataclass(frozen=True)
-class Category:
-    """A category of events or platforms."""
-
-    id: str
-    """Its id."""
-    name: TextPair
-    """Its name."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """A dated event on the timeline."""
-
-    id: str
-    """Its id, an anchor on the timeline page."""
-    date: PartialDate
-    """When it happened (or is due)."""
-    category: str
-    """Category id."""
-    title: TextPair
-    """What happened."""
-    text: TextPair | None
-    """More about it."""
-    platforms: tuple[str, ...]
-    """Slugs of related platforms."""
-    articles: tuple[str, ...]
-    """Slugs of related articles."""
-    source: str
-    """Source id."""
-    loc: Loc
-    """Where it is defined."""
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """data/timeline.yaml."""
-
-    categories: tuple[Category, ...]
-    """Event categories, in the order written."""
-    events: tuple[Event, ...]
-    """Events, oldest first."""
-
-    def event(self, event_id: str) -> Event:
-        """The event with this id."""
-        return self._events[event_id]
-
-    @cached_property
-    def _events(self) -> dict[str, Event]:
-        return {e.id: e for e in self.events}
-
-    def category(self, category_id: str) -> Category:
-        """The category with this id."""
-        return self._categories[category_id]
-
-    @cached_property
-    def _categories(self) -> dict[str, Category]:
-        return {c.id: c for c in self.categories}
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One edition of the ranking."""
-
-    edition: int
-    """The edition's year."""
-    rank: int
-    """The subject's rank (1 = best)."""
-    of: int | None
-    """How many were ranked, if known."""
-    source: str
-    """Source id."""
-
-
-@dataclass(frozen=True)
-class Note:
-    """A labelled, sourced note (ranking method)."""
-
-    label: TextPair
-    """Its heading."""
-    text: TextPair
-    """Its text."""
-    source: str
-    """Source id."""
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """data/ranking.yaml."""
-
-    title: TextPair
-    """The ranking's name."""
-    subject: TextPair
-    """What is ranked."""
-    publisher: TextPair
-    """Who publishes it."""
-    released: PartialDate | None
-    """When the latest edition came out."""
-    source: str
-    """Source id."""
-    editions: tuple[Edition, ...]
-    """Editions, oldest first."""
-    method: tuple[Note, ...]
-    """Notes on the method."""
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One sourced statement about a platform."""
-
-    text: TextPair
-    """The statement."""
-    source: str
-    """Source id."""
-
-
-@dataclass(frozen=True)
-class Platform:
-    """A named platform (laboratory, institute, facility, ...)."""
-
-    slug: str
-    """Its id and URL segment."""
-    category: str
-    """Category id."""
-    name: TextPair
-    """Its name."""
-    summary: TextPair
-    """What it is."""
-    source: str
-    """Source id."""
-    facts: tuple[Fact, ...]
-    """What the sources say of it."""
-    loc: Loc
-    """Where it is defined."""
-
-
-@dataclass(frozen=True)
-class Platforms:
-    """data/platforms.yaml."""
-
-    categories: tuple[Category, ...]
-    """Platform categories, in the order written."""
-    platforms: tuple[Platform, ...]
-    """Platforms, in the order written."""
-
-    def category(self, category_id: str) -> Category:
-        """The category with this id."""
-        return self._categories[category_id]
-
-    @cached_property
-    def _categories(self) -> dict[str, Category]:
-        return {c.id: c for c in self.categories}
-
-    def get(self, slug: str) -> Platform:
-        """The platform with this slug."""
-        return self.by_slug[slug]
-
-    @cached_property
-    def by_slug(self) -> dict[str, Platform]:
-        """Platforms by slug."""
-        return {p.slug: p for p in self.platforms}
-
-    def in_category(self, category_id: str) -> list[Platform]:
-        """The platforms of one category, in the order written."""
-        return [p for p in self.platforms if p.category == category_id]
-
-
-@dataclass(frozen=True)
-class Term:
-    """A proper name and its fixed form in every language."""
-
-    name: TextPair
-    """The name per language."""
-    note: TextPair | None
-    """What it is."""
-
-
-@dataclass(frozen=True)
-class Article:
-    """One language version of an article."""
-
-    slug: str
-    """Shared by its translations."""
-    lang: str
-    """Language code of this version."""
-    path: Path
-    """Its Markdown file."""
-    title: str
-    """Headline."""
-    summary: str
-    """Standfirst."""
-    date: PartialDate
-    """First published."""
-    updated: PartialDate | None
-    """Last updated."""
-    byline: str
-    """Who wrote it."""
-    sources: tuple[str, ...]
-    """Source ids."""
-    tags: tuple[str, ...]
-    """Topics."""
-    credit: str | None
-    """Credit line."""
-    body: str
-    """The Markdown after the front matter."""
-    body_line: int
-    """The file line where the body starts."""
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A reference from one piece of content to another, checked by the link stage."""
-
-    kind: str
-    """What it names: 'source', 'figure', 'platform', 'article', 'event-category', 'platform-category'."""
-    target: str
-    """The id it names."""
-    loc: Loc
-    """Where it is written."""
-
-
 @read_whole
 @dataclass(frozen=True)
 class Page:
@@ -381,7 +126,11 @@ class Page:
 
 @dataclass
 class Site:
-    """Everything the render stage needs, gathered and validated; built once, then only read."""
+    """Everything the render stage needs, gathered and validated; built once, then only read.
+
+    Each fact sheet is read as an attribute named after its kind (site.timeline, site.sources, ...): what the
+    kind's file gave, or, without the file, the kind's `absent` value (None for most; {} for sources and
+    figures)."""
 
     config: SiteConfig
     """site.yaml."""
@@ -395,30 +144,55 @@ class Site:
     """UI strings by key."""
     articles: dict[str, dict[str, Article]]
     """Articles by slug, then language code (a missing language is a missing translation)."""
-    sources: dict[str, Source]
-    """Sources by id."""
-    figures: dict[str, Figure]
-    """Figures by key, in the order written."""
-    timeline: Timeline | None
-    """The timeline sheet, if any."""
-    ranking: Ranking | None
-    """The ranking sheet, if any."""
-    platforms: Platforms | None
-    """The platforms sheet, if any."""
-    glossary: tuple[Term, ...] | None = None
-    """The glossary of proper names, if any."""
+    sheets: dict[str, Any] = field(default_factory=dict)
+    """The fact sheets by kind name (kinds.SHEETS), as each kind holds them: sources and figures by id, ..."""
     static_files: dict[str, bytes] = field(default_factory=dict)
     """Files of the static folder by path relative to it (POSIX), copied to static/."""
     media_files: dict[str, bytes] = field(default_factory=dict)
     """Files of content/media/ (images of this feature) by relative path, copied to media/."""
     pages: list[Page] = field(default_factory=list)
     """Every output page, in a fixed order (filled by the link stage)."""
-    cited_by: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    """Source id -> (kind, id) of everything that cites it (filled by the link stage)."""
-    events_by_platform: dict[str, list[Event]] = field(default_factory=dict)
-    """Platform slug -> events that name it (filled by the link stage)."""
-    events_by_article: dict[str, list[Event]] = field(default_factory=dict)
-    """Article slug -> events that name it (filled by the link stage)."""
+    referrers: dict[tuple[str, str], list[Owner]] = field(default_factory=dict)
+    """(kind, id) -> what names it: (kind, id, record) of each reference's holder, in the registry's and the
+    content's order (filled by the link stage; see kinds.index)."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Only asked for names that are no attribute: a fact sheet, by its kind's name.
+        kind = SHEETS.get(name)
+        sheets = self.__dict__.get("sheets")
+        if kind is None or sheets is None:
+            raise AttributeError(f"'Site' object has no attribute {name!r}")
+        return sheets[name] if name in sheets else kind.absent()
+
+    # The reverse indexes the templates read, derived from the references (`referrers`).
+
+    @cached_property
+    def cited_by(self) -> dict[str, list[tuple[str, str]]]:
+        """Source id -> (kind, id) of everything that cites it, each once."""
+        cited: dict[str, list[tuple[str, str]]] = {source: [] for source in self.sources}
+        for (kind, target), owners in self.referrers.items():
+            if kind == "source":
+                cited[target] = list(dict.fromkeys((owner_kind, ident) for owner_kind, ident, _ in owners))
+        return cited
+
+    @cached_property
+    def events_by_platform(self) -> dict[str, list[Event]]:
+        """Platform slug -> events that name it."""
+        return self._named_by("platform", "event")
+
+    @cached_property
+    def events_by_article(self) -> dict[str, list[Event]]:
+        """Article slug -> events that name it."""
+        return self._named_by("article", "event")
+
+    def _named_by(self, kind: str, holder: str) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for (named, target), owners in self.referrers.items():
+            if named == kind:
+                records = [record for owner_kind, _, record in owners if owner_kind == holder]
+                if records:
+                    found[target] = records
+        return found
 
     def copied(self) -> dict[str, tuple[bytes, Path]]:
         """The files copied into the site as they are: output path -> (bytes, the file they come from)."""

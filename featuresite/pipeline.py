@@ -137,6 +137,7 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     from . import link
     from .config import load_config, load_strings
     from .discover import discover
+    from .kinds import SHEETS
     from .model import Site
     from .parse import merge, parse_article, parse_sheet
     from .schema import URL_RE
@@ -171,8 +172,7 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
         if own.errors:
             failed_sheets.add(name)
         diags.items.extend(own.items)
-    if "sources" not in files.sheets:
-        failed_sheets.add("sources")
+    failed_sheets |= {name for name, kind in SHEETS.items() if kind.required and name not in files.sheets}
     unread = [f for f in files.articles if not cache.holds(f.path, languages + (f.slug,))]
     if len(unread) >= PARALLEL_PARSE_FROM and cores() > 1 and can_fork():
         # Many articles to read (a first build): read them side by side, then take them from the cache.
@@ -189,16 +189,14 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
         static_dir=options.static_dir, strings=strings,
         articles=link.pair_translations(parsed.articles, languages,
                                          {(f.slug, f.lang) for f in files.articles}, diags),
-        sources=parsed.sources, figures=parsed.figures, timeline=parsed.timeline, ranking=parsed.ranking,
-        platforms=parsed.platforms, glossary=parsed.glossary, static_files=_read_static(options.static_dir),
-        media_files=_read_static(content_dir / "media"))
+        sheets={name: parsed.sheets.get(name, kind.absent()) for name, kind in SHEETS.items()},
+        static_files=_read_static(options.static_dir), media_files=_read_static(content_dir / "media"))
+    # The references are resolved (and indexed) first: the warnings read the index.
     link.resolve_references(site, parsed, failed_sheets, {f.slug for f in files.articles}, diags)
     link.check_navigation(site, failed_sheets, diags)
     site.pages = link.list_pages(site)
     link.check_collisions(site, diags)
-    link.link_back_references(site)
-    link.warn_unused(site, parsed, diags)
-    link.warn_placeholders(site, diags)
+    link.warn(site, parsed, diags)
     return site
 
 

@@ -15,8 +15,9 @@ from featuresite.pipeline import Options, load_site
 from featuresite.prose import render_markdown
 from languages import EN, STRINGS, ZH
 
-FIGURES = {"talent": Figure("talent", 281000, {"zh": "人", "en": "people"}, {"zh": "人才", "en": "Talent"},
-                            None, None, "exact", True, "s", Loc("f", 1, 1))}
+FIGURES = {"talent": Figure(key="talent", value=281000, unit={"zh": "人", "en": "people"},
+                            label={"zh": "人才", "en": "Talent"}, note=None, as_of=None, approx="exact",
+                            featured=True, source="s", loc=Loc("f", 1, 1))}
 
 
 def test_figure_citation_in_each_language():
