@@ -4,7 +4,7 @@ It lives beside the output folder, in `.featuresite-cache/<folder name>/`
 (git-ignored; safe to delete at any time, the next build is then a full one):
 
     state.pickle    the key, each input file's digest, each output file's stamp, the warnings
-    graph.pickle    what each page read of the site (deps.DepGraph), read only when something changed
+    graph.pickle    what each page read of the site (depgraph.DepGraph), read only when something changed
     parsed.pickle   each content file's parse result, by the file's digest
 
 Nothing in it is used unless it was written with the same key: generator
@@ -181,7 +181,7 @@ class BuildCache:
         return state
 
     def load_graph(self) -> Any:
-        """What each page of the last build read (deps.DepGraph), or None if it cannot be read. Only a build
+        """What each page of the last build read (depgraph.DepGraph), or None if it cannot be read. Only a build
         that found a state with this key asks for it: a save writes the graph before the state."""
         try:
             graph = _load(self.folder / "graph.pickle")

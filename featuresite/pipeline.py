@@ -22,9 +22,9 @@ from .write import (MARKER, Staging, check_output_dir, output_intact, output_loc
 if TYPE_CHECKING:
     import jinja2
 
-    from .deps import DepGraph
+    from .depgraph import DepGraph
     from .model import Page, Site
-    from .render import Rendered
+    from .batch import Rendered
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The project folder: it holds the default templates/ and static/."""
@@ -204,7 +204,8 @@ def _render(site: Site, pages: list[Page], diags: Diagnostics, env: jinja2.Envir
             staging: Staging | None = None, record: bool = False) -> Rendered:
     """Templates checked, then the pages rendered: their bytes by output path, or, with staging, written
     there (the stamps go into staging.stamps), and, with record, what each read. Raises ContentErrors."""
-    from .render import check_templates, make_environment, render_pages
+    from .batch import check_templates, render_pages
+    from .render import make_environment
     # One environment for both: templates compile once, and forked render workers inherit them compiled.
     env = env or make_environment(site.templates_dir, auto_reload=False)
     check_templates(site, diags, env)
@@ -238,7 +239,7 @@ def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None =
     """Load and render the site in memory: (site, what was rendered). Raises ContentErrors on errors.
 
     select chooses which pages to render (default: every page, plus the static files); record: see
-    render.render_pages.
+    batch.render_pages.
     """
     site = load_site(options, diags, cache)
     if options.strict:
@@ -258,7 +259,7 @@ def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed: s
 
     The one rule for incremental builds and for the live preview.
     """
-    from .render import templates_of
+    from .batch import templates_of
     outputs = [page.output_path for page in site.pages]
     graph.drop(set(graph.reads) - set(outputs))
     stale = graph.stale(site, outputs, _settled(changed, site))
@@ -270,7 +271,7 @@ def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed: s
 
 def _settled(changed: set[str], site: Site) -> Callable[[Path], bool] | None:
     """Which content files are known to be as they were (what a rebuild need not look below, see
-    deps.evaluate): those not changed. None (nothing known) when site.yaml changed: the languages it
+    depgraph.evaluate): those not changed. None (nothing known) when site.yaml changed: the languages it
     declares are part of how every file is read."""
     changed = {os.path.abspath(path) for path in changed}
     if os.path.abspath(site.config.path) in changed:

@@ -28,7 +28,7 @@ from tornado import ioloop
 from .errors import ContentErrors, Diagnostic, Diagnostics
 from .files import files_below
 from .model import Page, Site
-from .deps import DepGraph
+from .depgraph import DepGraph
 from .pipeline import Options, ParseCache, render_site, site_files, stale_pages
 from .render import make_environment
 

@@ -276,7 +276,7 @@ def test_an_exception_in_a_helper_is_an_internal_error(copy_fixture, run_cli, tm
 
 
 def test_an_internal_error_in_a_render_worker_is_reported_the_same(copy_fixture, monkeypatch):
-    from featuresite import render
+    from featuresite import batch, render
     from featuresite.errors import Diagnostics, InternalError
     from featuresite.pipeline import Options, load_site
 
@@ -286,7 +286,7 @@ def test_an_internal_error_in_a_render_worker_is_reported_the_same(copy_fixture,
     monkeypatch.setattr(render, "format_date", broken)
     site = load_site(Options(copy_fixture("bilingual")), Diagnostics())
     with pytest.raises(InternalError) as caught:
-        render.render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0)
+        batch.render_pages(site, site.pages, Diagnostics(), workers=2, parallel_from=0)
     assert caught.value.message.startswith("RuntimeError: helper broke (while rendering ")
     assert 'raise RuntimeError("helper broke")' in caught.value.details
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, PROJECT
 
-from featuresite.deps import DepGraph, Recorder, evaluate, track, unwrap
+from featuresite.depgraph import DepGraph, evaluate
+from featuresite.deps import Recorder, track, unwrap
 from featuresite.errors import Diagnostics
 from featuresite.pipeline import Options, build, render_site
 

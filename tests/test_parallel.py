@@ -19,7 +19,7 @@ def test_one_and_two_workers_give_identical_output(tmp_path):
     from make_corpus import write_corpus
 
     from featuresite.errors import Diagnostics
-    from featuresite.render import render_pages
+    from featuresite.batch import render_pages
     write_corpus(30, tmp_path / "content")
     for content in (tmp_path / "content", FIXTURES / "bilingual"):
         site = _site(content)
