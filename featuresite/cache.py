@@ -4,7 +4,7 @@ It lives beside the output folder, in `.featuresite-cache/<folder name>/`
 (git-ignored; safe to delete at any time, the next build is then a full one):
 
     state.pickle    the key, each input file's digest, each output file's stamp, the warnings
-    graph.pickle    what each page read of the site (depgraph.DepGraph), read only when something changed
+    graph.bin       what each page read of the site (depgraph.DepGraph), read only when something changed
     parsed.pickle   each content file's parse result, by the file's digest
 
 Nothing in it is used unless it was written with the same key: generator
@@ -180,14 +180,17 @@ class BuildCache:
             return None
         return state
 
-    def load_graph(self) -> Any:
+    def load_graph(self) -> Any:  # (a DepGraph; not imported at the top: a no-change build never needs it)
         """What each page of the last build read (depgraph.DepGraph), or None if it cannot be read. Only a build
         that found a state with this key asks for it: a save writes the graph before the state."""
+        from .depgraph import DepGraph
+        gc.disable()  # as in _load
         try:
-            graph = _load(self.folder / "graph.pickle")
+            return DepGraph.loads((self.folder / "graph.bin").read_bytes())
         except Exception:  # missing, truncated, written by another version: a full build
             return None
-        return graph if type(graph).__name__ == "DepGraph" else None
+        finally:
+            gc.enable()
 
     def load_parsed(self) -> dict:
         """The parse results by file: {path: (key, value, diagnostics)} (see pipeline.ParseCache)."""
@@ -242,5 +245,6 @@ class BuildCache:
             else:
                 recent.unlink(missing_ok=True)
                 self._save_entries(base, everything)
-        _save(self.folder / "graph.pickle", graph)
+        with _replacing(self.folder / "graph.bin") as file:
+            file.write(graph.dumps())
         _save(self.folder / "state.pickle", state)

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -262,3 +263,19 @@ def test_after_random_edits_builds_and_the_preview_equal_a_full_build(edits):
             assert preview.problems == [], name
             full = render_site(preview.options, Diagnostics())[1].files
             assert preview.files == full, name
+
+
+def test_a_graph_survives_the_build_cache_as_marshal_or_pickle():
+    from featuresite.schema import PartialDate
+    graph = DepGraph()
+    graph.add("a.html", {("items", ("[", "a"), "name"): "alpha", ("order", "#"): "\x012"})
+    graph.add("b.html", {("items", ("[", "a"), "name"): "alpha", ("items", ("[", "b"), "name"): "beta"})
+    for extra, tag in ((None, b"M"), (PartialDate(2025, 5), b"P")):
+        if extra is not None:  # a path holding an object marshal cannot write: pickle instead
+            graph.add("c.html", {("dates", ("(", "on", (extra,), ()), "title"): "x"})
+        data = graph.dumps()
+        assert data[:1] == tag
+        again = DepGraph.loads(data)
+        assert (again.paths, again.values, again.reads) == (graph.paths, graph.values, graph.reads)
+    with pytest.raises(ValueError):
+        DepGraph.loads(b"junk")
