@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from ..declared import DERIVED, Day, Key, MinItems
 from ..errors import Diagnostics
 from ..reader import Reader
+from ..pagekind import PageKind
 from .common import PLACEHOLDER, Kind
 from .sources import SourceId
 
@@ -70,4 +71,15 @@ def roots(site: Site) -> list[Article]:
     return [site.article_version(slug, site.language_codes[0]) for slug in site.article_order()]
 
 
-KIND = Kind("articles", Article, sheet=False, check=check, warn=warn, roots=roots)
+def _article_context(renderer, site, page, recorder):
+    return {"article": renderer.article_view(site, page.slug, page.lang, recorder)}
+
+
+PAGES = (PageKind("article", 20, "{lang}/articles/{slug}/", template="article.html",
+                  items=lambda site: site.article_order(), has_item=lambda site, slug: slug in site.articles,
+                  context=_article_context,
+                  source=lambda site, slug: site.article_version(slug, site.language_codes[0]).path),)
+"""An article's page, per language."""
+
+KIND = Kind("articles", Article, sheet=False, check=check, warn=warn, roots=roots,
+            pages=PAGES)

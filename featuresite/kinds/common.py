@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from ..declared import Key, TextPair, key_of
 from ..deps import read_whole
 from ..errors import Diagnostics
+from ..pagekind import PageKind
 from ..reader import Reader, text_pairs
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ class Kind:
     """Warnings about the linked site: content nothing uses, placeholders left in."""
     roots: Callable[[Site], Iterable[Any]] | None = None
     """What the reverse index of references walks, in order (default: the Site's value of the kind)."""
+    pages: tuple[PageKind, ...] = ()
+    """The page kinds that show this content (pages.PAGE_KINDS gathers them)."""
 
     @property
     def where(self) -> str:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from ..declared import MinItems, TextPair
 from ..reader import Reader
+from ..pagekind import PageKind, sheet_file
 from .common import Kind
 
 
@@ -37,4 +38,9 @@ def check(glossary: Glossary, reader: Reader) -> Glossary:
     return reader.replace(glossary, terms=tuple(terms))
 
 
-KIND = Kind("glossary", Glossary, check=check, value=lambda sheet: sheet.terms)
+PAGES = (PageKind("glossary", 60, "{lang}/glossary/", template="glossary.html", sheet="glossary",
+                  source=sheet_file("glossary")),)
+"""The glossary page, per language."""
+
+KIND = Kind("glossary", Glossary, check=check, value=lambda sheet: sheet.terms,
+            pages=PAGES)

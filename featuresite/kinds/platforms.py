@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from ..declared import Key, MinItems, Ref, TextPair
 from ..errors import Diagnostics, Loc
+from ..pagekind import PageKind, sheet_file
 from .common import Category, Kind, warn_placeholders
 from .sources import SourceId
 
@@ -97,4 +98,21 @@ def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
     warn_placeholders(site.platforms.platforms, diags)
 
 
-KIND = Kind("platforms", Platforms, warn=warn)
+def _platform_source(site, slug):
+    platform = site.platforms.get(slug)
+    return platform.loc.path, platform.loc.line
+
+
+PAGES = (
+    PageKind("platforms", 50, "{lang}/platforms/", template="platforms.html", sheet="platforms",
+             source=sheet_file("platforms")),
+    PageKind("platform", 51, "{lang}/platforms/{slug}/", template="platform.html", sheet="platforms",
+             items=lambda site: [platform.slug for platform in site.platforms.platforms],
+             has_item=lambda site, slug: slug in site.platforms.by_slug,
+             context=lambda renderer, site, page, recorder: {"platform": site.platforms.get(page.slug)},
+             source=_platform_source),
+)
+"""The platforms page per language, and a page per platform."""
+
+KIND = Kind("platforms", Platforms, warn=warn,
+            pages=PAGES)

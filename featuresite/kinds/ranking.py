@@ -8,6 +8,7 @@ from ..declared import MinItems, PartialDay, TextPair
 from ..errors import Loc
 from ..reader import Reader
 from ..schema import Int
+from ..pagekind import PageKind, produced_by, sheet_file
 from .common import Kind
 from .sources import SourceId
 
@@ -77,4 +78,20 @@ def check(ranking: Ranking, reader: Reader) -> Ranking:
     return reader.replace(ranking, editions=tuple(editions))
 
 
-KIND = Kind("ranking", Ranking, check=check)
+def _ranking_context(renderer, site, page, recorder):
+    from ..charts import rank_chart
+    return {"chart": rank_chart(site.ranking)}
+
+
+PAGES = (
+    PageKind("ranking", 40, "{lang}/ranking/", template="ranking.html", sheet="ranking", context=_ranking_context,
+             source=sheet_file("ranking")),
+    PageKind("ranking_csv", 140, "data/ranking.csv", produce=produced_by("ranking_csv"), sheet="ranking",
+             source=sheet_file("ranking")),
+    PageKind("ranking_json", 141, "data/ranking.json", produce=produced_by("ranking_json"), sheet="ranking",
+             source=sheet_file("ranking")),
+)
+"""The ranking page per language, and its data as CSV and JSON ("get the data")."""
+
+KIND = Kind("ranking", Ranking, check=check,
+            pages=PAGES)

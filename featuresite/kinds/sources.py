@@ -7,6 +7,7 @@ from typing import Annotated
 from ..declared import Key, MinItems, PartialDay, Ref, TextPair
 from ..errors import Loc
 from ..schema import Url
+from ..pagekind import PageKind, sheet_file
 from .common import Kind
 
 SourceId = Annotated[str, Ref("source")]
@@ -43,5 +44,9 @@ class Sources:
     """The sources, in the order the sources page lists them."""
 
 
+PAGES = (PageKind("sources", 70, "{lang}/sources/", template="sources.html", source=sheet_file("sources")),)
+"""The sources page, per language: every source and what cites it."""
+
 KIND = Kind("sources", Sources, required="every fact names a source from it",
-            value=lambda sheet: {source.id: source for source in sheet.sources}, absent=dict)
+            value=lambda sheet: {source.id: source for source in sheet.sources}, absent=dict,
+            pages=PAGES)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from ..declared import Key, MinItems, PartialDay, Ref, TextPair
 from ..errors import Diagnostics, Loc
 from ..reader import Reader
+from ..pagekind import PageKind, sheet_file
 from .common import Category, Kind, warn_placeholders
 from .sources import SourceId
 
@@ -76,4 +77,9 @@ def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
     warn_placeholders(site.timeline.events if site.timeline else (), diags)
 
 
-KIND = Kind("timeline", Timeline, check=check, warn=warn)
+PAGES = (PageKind("timeline", 30, "{lang}/timeline/", template="timeline.html", sheet="timeline",
+                  source=sheet_file("timeline")),)
+"""The timeline page, per language."""
+
+KIND = Kind("timeline", Timeline, check=check, warn=warn,
+            pages=PAGES)
