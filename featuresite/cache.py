@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 from .errors import Diagnostic
 from .files import files_below
@@ -132,11 +132,10 @@ class BuildState:
     """The build's warnings, shown again when nothing changed."""
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path, parse: Callable[[bytes], Any] = pickle.loads) -> Any:
     gc.disable()  # unpickling builds many small objects; the cyclic collector would only slow it down
     try:
-        with open(path, "rb") as file:
-            return pickle.load(file)
+        return parse(path.read_bytes())
     finally:
         gc.enable()
 
@@ -184,13 +183,10 @@ class BuildCache:
         """What each page of the last build read (depgraph.DepGraph), or None if it cannot be read. Only a build
         that found a state with this key asks for it: a save writes the graph before the state."""
         from .depgraph import DepGraph
-        gc.disable()  # as in _load
         try:
-            return DepGraph.loads((self.folder / "graph.bin").read_bytes())
+            return _load(self.folder / "graph.bin", DepGraph.loads)
         except Exception:  # missing, truncated, written by another version: a full build
             return None
-        finally:
-            gc.enable()
 
     def load_parsed(self) -> dict:
         """The parse results by file: {path: (key, value, diagnostics)} (see pipeline.ParseCache)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import types
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import is_dataclass
 from decimal import Decimal
 from pathlib import PurePath
@@ -75,6 +75,13 @@ class Recorder:
         # remembered by identity, with the value itself kept so that its id cannot be reused.
         self._memo: dict[Any, tuple[Any, str]] = {} if memo is None else memo
 
+    def _remembered(self, key: Any, value: Any, compute: Callable[[Any], str]) -> str:
+        """compute(value), remembered under key (built from id(value)) for as long as value is that object."""
+        known = self._memo.get(key)
+        if known is None or known[0] is not value:
+            known = self._memo[key] = (value, compute(value))
+        return known[1]
+
     def note(self, path: tuple, value: Any) -> None:
         """Record that the page read `value` at `path` (the first read of a path is the one kept)."""
         reads = self.reads
@@ -84,32 +91,21 @@ class Recorder:
         if kind is str and len(value) <= _SHORT:
             reads[path] = fingerprint(value)
         elif kind in _BY_IDENTITY or (kind is str or kind is bytes):
-            known = self._memo.get(id(value))
-            if known is None or known[0] is not value:
-                known = self._memo[id(value)] = (value, fingerprint(value))
-            reads[path] = known[1]
+            reads[path] = self._remembered(id(value), value, fingerprint)
         else:
             reads[path] = fingerprint(value)
 
     def note_identity(self, path: tuple, value: Any) -> None:
         """Record which object of its file a page reached (see identity), remembered by the object."""
-        if path in self.reads:
-            return
-        key = ("@", id(value))  # (apart from the same object's fingerprint, remembered by id(value))
-        known = self._memo.get(key)
-        if known is None or known[0] is not value:
-            known = self._memo[key] = (value, fingerprint(identity(value)))
-        self.reads[path] = known[1]
+        if path not in self.reads:
+            self.reads[path] = self._remembered(("@", id(value)), value, lambda obj: fingerprint(identity(obj)))
 
     def note_shape(self, path: tuple, value: Any) -> None:
-        """Record that the page read the shape of a container (see _shape)."""
+        """Record that the page read the shape of a container (see _View._shape)."""
         if isinstance(value, Mapping) and len(value) > 8:
             # The Site is not changed while pages render: a large mapping's keys (every article's slug) are
             # fingerprinted once, by identity, however many pages look at them.
-            known = self._memo.get(("#", id(value)))
-            if known is None or known[0] is not value:
-                known = self._memo[("#", id(value))] = (value, fingerprint(shape_of(value)))
-            self.reads[path] = known[1]
+            self.reads[path] = self._remembered(("#", id(value)), value, lambda obj: fingerprint(shape_of(obj)))
         else:
             self.reads[path] = fingerprint(shape_of(value))
 
@@ -154,22 +150,30 @@ _BY_IDENTITY: set[type] = set()
 """Classes whose objects' fingerprints are remembered by identity (read_whole)."""
 
 
-def origin(obj: Any) -> PurePath | None:
-    """The content file an object was read from, if it was read from one file alone: the `path` or `loc`
-    of a parsed object (every field of it comes from that file), else None."""
-    how = _ORIGIN.get(type(obj))
+def _origin_field(cls: type) -> str:
+    """Which field of a class says where its objects come from: 'loc', 'path' (a Path) or '' for none.
+    Worked out once per class."""
+    how = _ORIGIN.get(cls)
     if how is None:
-        fields = getattr(type(obj), "__dataclass_fields__", None) or {}
-        how = _ORIGIN[type(obj)] = "loc" if "loc" in fields else "path" if "path" in fields else ""
-    if how == "loc":
-        return obj.loc.path
-    if how == "path" and isinstance(obj.path, PurePath):
-        return obj.path
-    return None
+        fields = getattr(cls, "__dataclass_fields__", None) or {}
+        how = _ORIGIN[cls] = ("loc" if "loc" in fields
+                              else "path" if "path" in fields and "Path" in str(fields["path"].type) else "")
+    return how
 
 
 _ORIGIN: dict[type, str] = {}
-"""Per class: which field says where its objects come from ('loc', 'path' or '' for none)."""
+"""Per class: _origin_field's answer."""
+
+
+def origin(obj: Any) -> PurePath | None:
+    """The content file an object was read from, if it was read from one file alone: the `path` or `loc`
+    of a parsed object (every field of it comes from that file), else None."""
+    how = _origin_field(type(obj))
+    if how == "loc":
+        return obj.loc.path
+    if how == "path":
+        return obj.path
+    return None
 
 
 def identity(obj: Any) -> str:
@@ -193,8 +197,7 @@ def _kind(cls: type) -> Any:
     if issubclass(cls, (list, tuple)):
         return SeqView
     if is_dataclass(cls):
-        fields = cls.__dataclass_fields__
-        if "loc" in fields or ("path" in fields and "Path" in str(fields["path"].type)):
+        if _origin_field(cls):
             _FILE_BOUND.add(cls)
         return ObjView
     return _WHOLE
@@ -227,6 +230,15 @@ class _View:
 
     def _child(self, step: Any, value: Any) -> Any:
         return track(value, self._rec, self._path + (step,))
+
+    def _item(self, key: Any) -> Any:
+        """A view of raw[key]; a miss is recorded (the key may come later) and raised."""
+        try:
+            value = self._raw[key]
+        except (LookupError, TypeError):
+            self._rec.note(self._path + (("[", key),), MISSING)
+            raise
+        return self._child(("[", key), value)
 
     def __eq__(self, other: Any) -> bool:
         return self._whole() == unwrap(other)
@@ -312,13 +324,7 @@ class MapView(_View):
     __slots__ = ()
 
     def __getitem__(self, key: Any) -> Any:
-        key = unwrap(key)
-        try:
-            value = self._raw[key]
-        except (KeyError, TypeError):
-            self._rec.note(self._path + (("[", key),), MISSING)
-            raise
-        return self._child(("[", key), value)
+        return self._item(unwrap(key))
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The value of key, or default when there is none."""
@@ -361,12 +367,7 @@ class SeqView(_View):
         if isinstance(index, slice):
             raw = self._shape()
             return [self._child(("[", i), raw[i]) for i in range(*index.indices(len(raw)))]
-        try:
-            value = self._raw[index]
-        except (IndexError, TypeError):
-            self._rec.note(self._path + (("[", index),), MISSING)
-            raise
-        return self._child(("[", index), value)
+        return self._item(index)
 
     def __iter__(self) -> Iterator[Any]:
         raw = self._shape()
