@@ -44,7 +44,7 @@ def en_sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def article_body(rng: random.Random, lang: str, n: int, figures: list[str]) -> str:
+def article_body(rng: random.Random, lang: str, n: int, figures: list[str], platforms: int) -> str:
     """Markdown of ~1,500 Chinese characters or ~800 English words."""
     sentence = zh_sentence if lang == "zh" else en_sentence
     joiner = "" if lang == "zh" else " "
@@ -63,8 +63,8 @@ def article_body(rng: random.Random, lang: str, n: int, figures: list[str]) -> s
             blocks.append("| a | b | c |\n| --- | --- | --- |\n" +
                           "\n".join(f"| {rng.randint(1, 999)} | {rng.randint(1, 999)} | {rng.randint(1, 999)} |"
                                     for _ in range(4)))
-            blocks.append(f"[{'时间线' if lang == 'zh' else 'Timeline'}](../../timeline/) · "
-                          f"[{'平台' if lang == 'zh' else 'Platform'}](../../platforms/platform-{n % 10:04d}/)")
+            blocks.append(f"[{'时间线' if lang == 'zh' else 'Timeline'}](timeline:) · "
+                          f"[{'平台' if lang == 'zh' else 'Platform'}](platform:platform-{n % platforms:04d})")
     return "\n\n".join(blocks) + "\n"
 
 
@@ -122,7 +122,8 @@ def write_corpus(n: int, out: Path, seed: int = 7) -> None:
             (out / f"articles/{slug}.{lang}.md").write_text(
                 f"---\ntitle: {title}\nsummary: {(zh_sentence if lang == 'zh' else en_sentence)(rng)}\n"
                 f"date: {date}\nbyline: {'编辑部' if lang == 'zh' else 'The editors'}\n"
-                f"sources: [source-{i % 3}]\n---\n" + article_body(rng, lang, i, figures), encoding="utf-8")
+                f"sources: [source-{i % 3}]\n---\n" + article_body(rng, lang, i, figures, len(platforms)),
+                encoding="utf-8")
 
 
 PELICANCONF = """# Pelican settings for the synthetic corpus: Chinese default, English translations, feeds on.

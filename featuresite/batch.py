@@ -82,7 +82,7 @@ def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | No
     graph = DepGraph()
     for page in pages:
         try:
-            data, reads = renderer.render(page)
+            data, recorder = renderer.render(page)
         except Exception as exc:
             if not _template_at_fault(exc, site.templates_dir):
                 raise InternalError(f"{type(exc).__name__}: {exc} (while rendering {page.output_path})",
@@ -92,8 +92,9 @@ def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | No
             problems.append((path, line, message, page.output_path))
             continue
         output[page.output_path] = data if write_to is None else write_file(write_to, page.output_path, data)
-        if reads is not None:
-            graph.add(page.output_path, reads)
+        if recorder is not None:
+            graph.add(page.output_path, recorder.reads, recorder.groups.values())
+    graph.links.update(renderer.links)
     return output, problems, graph
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
 from .errors import Diagnostic
-from .files import files_below
+from .files import MAX_FILE_BYTES, MAX_FOLDER_BYTES, InputError, files_below, read_input
 
 CACHE_FOLDER = ".featuresite-cache"
 """The cache's folder, beside the output folder."""
@@ -96,25 +96,34 @@ def fingerprint(folders: tuple[Path, ...], previous: Fingerprint | None = None) 
     fingerprint, with a change time older than that fingerprint (by
     TRUST_AFTER_NS), keeps its recorded digest: any write since would have
     set a newer change time, which no program can set back. Every other file
-    is read and hashed.
+    is read and hashed, through files.read_input: never a pipe or a device,
+    never more than MAX_FILE_BYTES, and nothing of a folder whose files add
+    up to more than MAX_FOLDER_BYTES. What the build must not read (a link
+    leading outside, a pipe, an unreadable folder, a file too big) gets an
+    empty digest, never equal to a file's: the build runs, and reports it.
     """
     taken_ns = time.time_ns()
     digests: dict[str, bytes] = {}
     stats: dict[str, FileStat] = {}
     trusted_before = previous.taken_ns - TRUST_AFTER_NS if previous else 0
-    for entry in (entry for folder in folders for entry in files_below(folder)):
-        path = entry.path
-        try:
-            info = os.stat(path)  # before reading: a write after this gives a newer change time
+    for folder in folders:
+        listed = list(files_below(folder))
+        over = sum(found.info.st_size for found in listed if found.problem is None) > MAX_FOLDER_BYTES
+        for found in listed:
+            path, info = found.path, found.info
+            digests[path] = b""  # unless known below
+            if found.problem is not None or over:
+                continue
+            # The stat was taken before reading: a write after it gives a newer change time.
             stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
             if previous and info.st_ctime_ns < trusted_before and previous.stats.get(path) == stat:
                 digests[path] = previous.digests[path]
             else:
-                with open(path, "rb") as file:
-                    digests[path] = hashlib.blake2b(file.read(), digest_size=16).digest()
+                try:
+                    digests[path] = hashlib.blake2b(read_input(path, MAX_FILE_BYTES), digest_size=16).digest()
+                except InputError:
+                    continue  # unreadable or too big: the build reports it
             stats[path] = stat
-        except OSError:
-            digests[path] = b""  # unreadable: the build reports it; never equal to a digest
     return Fingerprint(digests, stats, taken_ns)
 
 

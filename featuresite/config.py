@@ -1,16 +1,65 @@
 """Stage 1: load site.yaml and the UI strings."""
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import babel
 import yaml
 
-from .errors import Diagnostics
+from .errors import Diagnostics, UsageError
+from .files import look_at
 from .model import Language, SiteConfig, TextPair
 from .pages import NAVIGABLE
-from .schema import INVALID, Context, Enum, Field, Int, ListOf, Record, Slug, Str, Text, Url, validate
+from .schema import INVALID, URL_RE, Context, Field, ListOf, Record, validate
+from .scalars import Enum, Int, Slug, Str, Text, Url
 from .yamlsrc import compose, read_text
+
+HOST_NAME_RE = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                          r"(?=[a-z0-9-]*[a-z])[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z", re.IGNORECASE)
+"""A domain name: dot-separated labels of letters, digits and inner hyphens (punycode `xn--` for others), the
+last not all digits (an IP address is no custom domain)."""
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why a URL cannot be where a site is published (None if it can): not an absolute http(s) URL, or one
+    with a query (?...) or fragment (#...), which every page's address would then carry."""
+    if not URL_RE.match(url):
+        return "is not an absolute http(s) URL: write it in full, starting with https://"
+    if "?" in url or "#" in url:
+        return ("has a query (?...) or fragment (#...): a base URL is a folder, such as "
+                "https://example.org/feature/")
+    return None
+
+
+class BaseUrl(Url):
+    """Where a site is published: an absolute http(s) URL, perhaps with a path, without query or fragment."""
+
+    name = "a base URL"
+
+    def check(self, node, ctx):
+        value = super().check(node, ctx)
+        problem = None if value is INVALID else base_url_problem(value)
+        if problem is not None:
+            ctx.error(node, f"base URL {value!r} {problem}")
+            return INVALID
+        return value
+
+
+class HostName(Str):
+    """A domain name alone, such as news.example.org (GitHub Pages' CNAME file)."""
+
+    name = "a host name"
+
+    def check(self, node, ctx):
+        value = super().check(node, ctx)
+        if value is not INVALID and not HOST_NAME_RE.match(value):
+            ctx.error(node, f"invalid host name {value!r}: write the domain alone, such as news.example.org "
+                      "(letters, digits, hyphens and dots; no https://, path, port or spaces)")
+            return INVALID
+        return value
+
 
 LANGUAGE = Record({
     "code": Field(Slug(), True, "URL prefix and file-name suffix, e.g. zh"),
@@ -24,11 +73,11 @@ LANGUAGE = Record({
 SITE = Record({
     "title": Field(Text(), True, "the feature's title"),
     "description": Field(Text(), True, "standfirst and meta description"),
-    "base_url": Field(Url(), True, "where the site is published; its path prefixes every link"),
+    "base_url": Field(BaseUrl(), True, "where the site is published; its path prefixes every link"),
     "languages": Field(ListOf(LANGUAGE, min_items=1), True, "languages, default first"),
     "navigation": Field(ListOf(Enum(*NAVIGABLE), min_items=1), True, "menu order"),
     "editors": Field(Text(), False, "who edits the site (feed author)"),
-    "cname": Field(Str(), False, "custom domain for GitHub Pages"),
+    "cname": Field(HostName(), False, "custom domain for GitHub Pages"),
 })
 """site.yaml."""
 
@@ -56,11 +105,19 @@ def normalise_base_url(url: str) -> str:
 def load_config(content_dir: Path, diags: Diagnostics, base_url: str | None = None) -> SiteConfig | None:
     """Read and validate content/site.yaml; None if it has errors (reported to diags).
 
-    base_url, when given (from --base-url), replaces the one in site.yaml.
+    base_url, when given (from --base-url), replaces the one in site.yaml; one that cannot be a base URL is
+    a UsageError.
     """
+    problem = None if base_url is None else base_url_problem(base_url)
+    if problem is not None:
+        raise UsageError(f"--base-url {base_url!r} {problem}")
     path = content_dir / "site.yaml"
-    if not path.is_file():
+    found = look_at(path, content_dir)  # looked at, never opened, before it is read (files.py)
+    if found is None or (found.problem is None and not os.path.isfile(path)):
         diags.error(path, 1, 1, "site.yaml is missing: every content folder needs one (see docs/content.md)")
+        return None
+    if found.problem is not None:
+        diags.error(path, 1, 1, found.problem)
         return None
     text = read_text(path, diags)
     root = compose(text, path, diags) if text is not None else None

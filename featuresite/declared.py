@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Annotated, Any, Union
 
 from .errors import Loc
-from .schema import Bool, Date, Field, Int, ListOf, Number, PartialDate, Record, Slug, Str, Text, Type
+from .schema import Field, ListOf, PartialDate, Record, Type
+from .scalars import Bool, Date, Int, Number, Slug, Str, Text
 
 TextPair = dict[str, str]
 """A text in every site language: {'zh': ..., 'en': ...}."""

@@ -16,6 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from .deps import MISSING, fingerprint, identity, origin, shape_of
+from .hrefs import PageLinks, ProseLink
 
 
 def evaluate(trie: dict, root: Any, before: list[str] | None = None,
@@ -82,66 +83,108 @@ def _fill(node: dict, found: list[str], value: str) -> None:
 class DepGraph:
     """What every page of a build read (kept in the build cache, and by the live preview)."""
 
-    paths: dict[tuple, int] = field(default_factory=dict)
-    """Every path any page read -> its index."""
+    trie: dict = field(default_factory=dict)
+    """Every path any page read, as a trie: step -> [children, index of the path that ends here or -1]. The
+    one index of paths: a page's reads are added by walking it, a rebuild evaluates it as it is, and the
+    build cache stores it so (no rebuild makes it again)."""
     values: list[str] = field(default_factory=list)
     """Index -> the fingerprint of the value the path had."""
     reads: dict[str, array] = field(default_factory=dict)
     """Page output path -> the indices of the paths it read."""
-    trie: dict | None = None
-    """The paths as a trie (step -> [children, index or -1]), for evaluating them all at once; made when
-    first needed (a rebuild), kept while no new path comes, so that a series of rebuilds makes it once."""
+    _groups: dict[int, tuple[dict, array]] = field(default_factory=dict, repr=False, compare=False)
+    """Shared groups of reads already added (see add), by identity, with the group itself so that its id
+    cannot be another's; never stored (a group lives for one rendering)."""
+    links: dict[str, PageLinks] = field(default_factory=dict)
+    """Page output path -> what its prose links to (hrefs.py), for every page with prose, recorded or not:
+    the links of every page are checked after each build, rendered in it or not."""
 
-    def add(self, page: str, reads: Mapping[tuple, str]) -> None:
-        """Record (or replace) one page's reads."""
-        paths, values = self.paths, self.values
+    def __getstate__(self) -> dict:
+        # (pickled from a render worker, or to the build cache: the shared groups stay behind)
+        return {name: value for name, value in self.__dict__.items() if name != "_groups"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _groups={})
+
+    def _entry(self, path: tuple) -> list:
+        """The trie's entry for a path, made (with index -1) if there is none."""
+        node, entry = self.trie, None
+        for step in path:
+            entry = node.get(step)
+            if entry is None:
+                entry = node[step] = [{}, -1]
+            node = entry[0]
+        return entry
+
+    def add(self, page: str, reads: Mapping[tuple, str], groups: Iterable[dict[tuple, str]] = ()) -> None:
+        """Record (or replace) one page's reads: its own, and groups of reads shared with other pages
+        (deps.Recorder.use), each added once and then referred to by identity."""
+        indices = self._indices(reads)
+        known = self._groups
+        for group in groups:
+            entry = known.get(id(group))
+            if entry is None or entry[0] is not group:
+                entry = known[id(group)] = (group, self._indices(group))
+            indices.extend(entry[1])
+        self.reads[page] = indices
+
+    def _indices(self, reads: Mapping[tuple, str]) -> array:
+        """The indices of these paths, each taking the value given (over an older value, from a page now
+        stale: a path has one value in a build)."""
+        values = self.values
         indices = array("I")
         for path, value in reads.items():
-            index = paths.get(path)
-            if index is None:
-                index = paths[path] = len(values)
+            entry = self._entry(path)
+            index = entry[1]
+            if index < 0:
+                index = entry[1] = len(values)
                 values.append(value)
-                self.trie = None
             else:
-                values[index] = value  # (over an older value, from a page now stale)
+                values[index] = value
             indices.append(index)
-        self.reads[page] = indices
+        return indices
 
     def merge(self, other: DepGraph) -> None:
         """Add another graph's pages (e.g. a render worker's), its values over this one's."""
-        paths, values = self.paths, self.values
-        remap = array("I", bytes(4 * len(other.values)))
-        for path, index in other.paths.items():
-            mine = paths.get(path)
-            if mine is None:
-                mine = paths[path] = len(values)
-                values.append(other.values[index])
-                self.trie = None
-            else:
-                values[mine] = other.values[index]
-            remap[index] = mine
+        values, theirs = self.values, other.values
+        remap = array("I", bytes(4 * len(theirs)))
+
+        def walk(mine: dict, node: dict) -> None:
+            for step, (children, index) in node.items():
+                entry = mine.get(step)
+                if entry is None:
+                    entry = mine[step] = [{}, -1]
+                if index >= 0:
+                    if entry[1] < 0:
+                        entry[1] = len(values)
+                        values.append(theirs[index])
+                    else:
+                        values[entry[1]] = theirs[index]
+                    remap[index] = entry[1]
+                if children:
+                    walk(entry[0], children)
+        walk(self.trie, other.trie)
         for page, indices in other.reads.items():
             self.reads[page] = array("I", [remap[i] for i in indices])
+        self.links.update(other.links)
 
-    def _trie(self) -> dict:
-        if self.trie is None:
-            trie: dict = {}
-            for path, index in self.paths.items():
-                node, entry = trie, None
-                for step in path:
-                    entry = node.get(step)
-                    if entry is None:
-                        entry = node[step] = [{}, -1]
-                    node = entry[0]
-                entry[1] = index
-            self.trie = trie
-        return self.trie
+    @property
+    def paths(self) -> dict[tuple, int]:
+        """Every path read -> its index (made from the trie, for tests and inspection)."""
+        found: dict[tuple, int] = {}
+
+        def walk(node: dict, prefix: tuple) -> None:
+            for step, (children, index) in node.items():
+                if index >= 0:
+                    found[prefix + (step,)] = index
+                walk(children, prefix + (step,))
+        walk(self.trie, ())
+        return found
 
     def stale(self, root: Any, pages: Iterable[str], settled: Callable[[PurePath], bool] | None = None
               ) -> set[str]:
         """The pages (of those given) that are not in the graph or read a path whose value in root differs;
         the graph's values become root's. settled: see evaluate."""
-        now = evaluate(self._trie(), root, self.values, settled)
+        now = evaluate(self.trie, root, self.values, settled)
         changed = {i for i, (was, is_) in enumerate(zip(self.values, now)) if was != is_}
         self.values = now
         return {page for page in pages
@@ -151,14 +194,16 @@ class DepGraph:
         """The graph as bytes for the build cache: marshal, several times quicker than pickle both ways for
         these tuples of strings, when every path holds only such values; else pickle."""
         try:
-            return b"M" + marshal.dumps((list(self.paths), self.values,
-                                         {page: indices.tobytes() for page, indices in self.reads.items()}))
+            return b"M" + marshal.dumps((self.trie, self.values,
+                                         {page: indices.tobytes() for page, indices in self.reads.items()},
+                                         {page: (source, tuple(map(tuple, found)))
+                                          for page, (source, found) in self.links.items()}))
         except ValueError:  # a path holds an object marshal cannot write
             return b"P" + pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def loads(cls, data: bytes) -> DepGraph:
-        """A graph from dumps()'s bytes (its trie is made again when needed)."""
+        """A graph from dumps()'s bytes."""
         if data[:1] == b"P":
             graph = pickle.loads(data[1:])
             if not isinstance(graph, cls):
@@ -166,8 +211,9 @@ class DepGraph:
             return graph
         if data[:1] != b"M":
             raise ValueError("not a dependency graph")
-        paths, values, reads = marshal.loads(data[1:])
-        graph = cls({path: index for index, path in enumerate(paths)}, values)
+        trie, values, reads, links = marshal.loads(data[1:])
+        graph = cls(trie, values, links={page: (source, tuple(ProseLink(*link) for link in found))
+                                         for page, (source, found) in links.items()})
         for page, raw in reads.items():
             graph.reads[page] = indices = array("I")
             indices.frombytes(raw)
@@ -177,3 +223,4 @@ class DepGraph:
         """Forget these pages (they no longer exist)."""
         for page in pages:
             self.reads.pop(page, None)
+            self.links.pop(page, None)

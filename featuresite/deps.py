@@ -66,11 +66,14 @@ def shape_of(value: Any) -> Any:
 class Recorder:
     """The reads of one page: path -> fingerprint of the value found."""
 
-    __slots__ = ("reads", "_memo")
+    __slots__ = ("reads", "groups", "_memo")
 
     def __init__(self, memo: dict[int, tuple[Any, str]] | None = None):
         self.reads: dict[tuple, str] = {}
-        """Every path read, with its value's fingerprint."""
+        """Every path read, with its value's fingerprint (besides those of groups)."""
+        self.groups: dict[int, dict[tuple, str]] = {}
+        """Reads recorded once and shared by many pages (a helper's result reused, see use), by identity:
+        counted as this page's too, without being copied into reads."""
         # Large values (article bodies, static files) are read by many pages: their fingerprints are
         # remembered by identity, with the value itself kept so that its id cannot be reused.
         self._memo: dict[Any, tuple[Any, str]] = {} if memo is None else memo
@@ -108,6 +111,12 @@ class Recorder:
             self.reads[path] = self._remembered(("#", id(value)), value, lambda obj: fingerprint(shape_of(obj)))
         else:
             self.reads[path] = fingerprint(shape_of(value))
+
+    def use(self, reads: dict[tuple, str]) -> None:
+        """Count reads recorded elsewhere in the same build as this page's too (e.g. a helper's whose result
+        is reused). They are not copied: the graph adds each such group once and refers to it from every
+        page that used it (DepGraph.add). The group must not change afterwards."""
+        self.groups[id(reads)] = reads
 
     def merge(self, reads: Mapping[tuple, str]) -> None:
         """Add reads recorded elsewhere in the same build (e.g. by a helper whose result is reused): a path

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Diagnostics
-from .files import entries
+from .files import MAX_TEXT_BYTES, check_total, entries, files_below, report, too_big
 from .kinds import SHEETS
 from .schema import SLUG_RE
 
@@ -38,14 +38,20 @@ class ContentFiles:
 
 
 def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics) -> ContentFiles:
-    """Walk content/ and classify its files; misnamed files are errors."""
+    """Walk content/ and classify its files; misnamed files are errors, and so is anything below content/
+    that the build must not read (files.files_below: links leading outside, pipes, devices, unreadable
+    folders) or that is over its size limit."""
     found = ContentFiles()
+    sizes, problems = _check(content_dir, diags)
     strings = content_dir / "strings.yaml"
-    found.strings = strings if strings.is_file() else None
+    found.strings = strings if _text_file(strings, sizes, diags, "strings.yaml") else None
+    _text_file(content_dir / "site.yaml", sizes, diags, "site.yaml")
     articles_dir = content_dir / "articles"
     # Sorted by name (files.entries), so that messages and output never depend on the file system's order.
-    for entry in entries(articles_dir):
+    for entry in entries(articles_dir) if str(articles_dir) not in problems else ():
         path = articles_dir / entry.name
+        if str(path) in problems:
+            continue  # reported by _check
         if entry.is_dir():
             diags.error(path, 1, 1, "articles/ cannot have sub-folders: put articles directly in articles/")
             continue
@@ -63,19 +69,51 @@ def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics) 
             diags.error(path, 1, 1, f"unknown language '{lang}' in file name "
                         f"(site languages: {', '.join(languages)})")
             continue
-        found.articles.append(ArticleFile(path, slug, lang))
+        if _text_file(path, sizes, diags, "an article"):
+            found.articles.append(ArticleFile(path, slug, lang))
     data_dir = content_dir / "data"
+    if str(data_dir) in problems:
+        return found  # reported by _check; what is missing in it would only repeat that
     for path in (data_dir / entry.name for entry in entries(data_dir)):
         name = path.name.removesuffix(".yaml")
+        if str(path) in problems:
+            continue  # reported by _check
         if path.suffix == ".yml" and path.stem in SHEETS:
             diags.error(path, 1, 1, f"fact sheets end in .yaml: rename it to {path.stem}.yaml")
-        elif path.suffix != ".yaml" or name not in SHEETS or not path.is_file():
+        elif path.suffix != ".yaml" or name not in SHEETS or str(path) not in sizes:
             diags.error(path, 1, 1, f"unknown fact sheet '{path.name}' "
                         f"(expected one of: {', '.join(n + '.yaml' for n in SHEETS)})")
-        else:
+        elif _text_file(path, sizes, diags, "a fact sheet"):
             found.sheets[name] = path
     for kind in SHEETS.values():
-        if kind.required and kind.name not in found.sheets:
+        there = str(data_dir / f"{kind.name}.yaml")
+        if kind.required and kind.name not in found.sheets and there not in sizes and there not in problems:
             diags.error(data_dir / f"{kind.name}.yaml", 1, 1, f"{kind.where} is missing: {kind.required} "
                         "(see docs/content.md)")
     return found
+
+
+def _check(content_dir: Path, diags: Diagnostics) -> tuple[dict[str, int], set[str]]:
+    """Every file below content/ that the build may read, with its size, and the paths of everything it must
+    not (each reported here, once), by path as written (str(content_dir / ...)); their total checked."""
+    sizes: dict[str, int] = {}
+    problems: set[str] = set()
+    for item in files_below(content_dir):
+        if report(item, diags):
+            problems.add(item.path)
+        elif item.info is not None:
+            sizes[item.path] = item.info.st_size
+    check_total(content_dir, sum(sizes.values()), diags)
+    return sizes, problems
+
+
+def _text_file(path: Path, sizes: dict[str, int], diags: Diagnostics, what: str) -> bool:
+    """Whether path is a file the build may read as text: found by _check and within MAX_TEXT_BYTES (if
+    over it, that is reported)."""
+    size = sizes.get(str(path))
+    if size is None:
+        return False
+    if size > MAX_TEXT_BYTES:
+        diags.error(path, 1, 1, too_big(size, MAX_TEXT_BYTES, what))
+        return False
+    return True

@@ -11,6 +11,7 @@ resolves, once everything has been parsed.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,9 @@ from .errors import Diagnostics, Loc
 from .kinds import SHEETS
 from .kinds.articles import KIND as ARTICLES
 from .kinds.articles import Article
-from .prose import FIGURE_CITATION_RE, unsafe_html
+from .prose import FIGURE_CITATION_RE, prose_problems
 from .reader import Reader, Reference
-from .schema import INVALID, SLUG_RE, Context, validate
+from .schema import CONTROL_RE, INVALID, SLUG_RE, Context, validate
 from .yamlsrc import compose, read_text, split_front_matter
 
 
@@ -40,6 +41,10 @@ class Parsed:
     """Every cross-reference, to be resolved by the link stage."""
     defined_at: dict[tuple[str, str], Loc] = field(default_factory=dict)
     """(kind, id) -> where it is defined, for messages about duplicates."""
+    incomplete: bool = False
+    """A file failed to parse (reported): what it would link to or cite is unknown, so no warning says that
+    nothing uses a figure or a platform (one bad date is one error, not a warning for every platform that
+    the dropped file named)."""
 
 
 _FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -71,14 +76,33 @@ def merge(fragments: list[Parsed]) -> Parsed:
         whole.sheets.update(part.sheets)
         whole.references += part.references
         whole.defined_at.update(part.defined_at)
+        whole.incomplete |= part.incomplete
     return whole
 
 
 def parse_article(file: ArticleFile, languages: tuple[str, ...], diags: Diagnostics) -> Parsed:
     """Read one article file: front matter (validated) and Markdown body (figure citations recorded)."""
     parsed = Parsed()
+    before = len(diags.errors)
     _read_article(file, languages, parsed, diags)
+    parsed.incomplete = len(diags.errors) > before
     return parsed
+
+
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+def _control_characters(body: str, body_line: int) -> list[tuple[int, int, str]]:
+    """(line, column, message) for each control character in the body (see schema.CONTROL_RE): invisible in an
+    editor, and invalid in the page's HTML."""
+    starts = [0] + [match.end() for match in _LINE_BREAK_RE.finditer(body)]  # where each line starts
+    found = []
+    for match in CONTROL_RE.finditer(body):
+        line = bisect.bisect_right(starts, match.start()) - 1
+        found.append((body_line + line, match.start() - starts[line] + 1,
+                      f"control character U+{ord(match.group()):04X} is not allowed in an article: delete it "
+                      "(it often comes with text pasted from another program)"))
+    return found
 
 
 def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed, diags: Diagnostics) -> None:
@@ -105,9 +129,13 @@ def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed,
                 ok = False
             else:
                 parsed.references.append(Reference("figure", key, where))
-    # Raw HTML is kept, but not what would run script on a reader's page (see prose.py).
-    for line, col, message in unsafe_html("\n".join(lines)):
+    # Raw HTML is kept, but not what would run script on a reader's page (rawhtml.py); nor is what is past
+    # the limits that keep converting it fast (prosebounds.py).
+    for line, col, message in prose_problems(body, "\n".join(lines)):
         diags.error(file.path, body_line + line - 1, col, message)
+        ok = False
+    for line, col, message in _control_characters(body, body_line) if CONTROL_RE.search(body) else ():
+        diags.error(file.path, line, col, message)
         ok = False
     if not ok:
         return
@@ -123,7 +151,8 @@ def _read_article(file: ArticleFile, languages: tuple[str, ...], parsed: Parsed,
 def parse_sheet(name: str, path: Path, languages: tuple[str, ...], diags: Diagnostics) -> Parsed:
     """Read one fact sheet (data/<name>.yaml) into its kind's dataclass, and run the kind's checks."""
     kind = SHEETS[name]
-    parsed = Parsed()
+    parsed = Parsed(incomplete=True)  # until it has parsed
+    before = len(diags.errors)
     text = read_text(path, diags)
     root = compose(text, path, diags) if text is not None else None
     if root is None:
@@ -137,4 +166,5 @@ def parse_sheet(name: str, path: Path, languages: tuple[str, ...], diags: Diagno
         sheet = kind.check(sheet, reader)
     parsed.references += reader.references(sheet, (kind.name, "", sheet))
     parsed.sheets[name] = kind.value(sheet)
+    parsed.incomplete = len(diags.errors) > before  # a kind's check may drop what it reports (a duplicate id)
     return parsed

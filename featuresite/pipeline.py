@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .cache import BuildCache, BuildState, Fingerprint, cache_dir_for, fingerprint, generator_version
 from .errors import ContentErrors, Diagnostics, UsageError
-from .files import files_below
+from .files import MAX_TEXT_BYTES, check_folder, look_at, read_folder
 from .write import (MARKER, Staging, check_output_dir, output_intact, output_lock, patching_site, recover,
                     replacing_site, write_site)
 
@@ -22,9 +22,12 @@ from .write import (MARKER, Staging, check_output_dir, output_intact, output_loc
 if TYPE_CHECKING:
     import jinja2
 
-    from .depgraph import DepGraph
-    from .model import Page, Site
+    from collections.abc import Mapping
+
     from .batch import Rendered
+    from .depgraph import DepGraph
+    from .hrefs import PageLinks
+    from .model import Page, Site
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The project folder: it holds the default templates/ and static/."""
@@ -50,10 +53,19 @@ class Options:
     """Warnings count as errors."""
 
 
-def _read_static(static_dir: Path) -> dict[str, bytes]:
-    """Every file below a folder (files.files_below), by its path relative to it (POSIX)."""
-    return {Path(os.path.relpath(entry.path, static_dir)).as_posix(): Path(entry.path).read_bytes()
-            for entry in files_below(static_dir)}
+def _read_static(options: Options, diags: Diagnostics) -> dict[str, dict[str, bytes]]:
+    """The files copied as they are, as the Site's fields: static_files (static/) and media_files
+    (content/media/), by path relative to their folder, read safely (files.read_folder: regular files inside
+    the folder, size limits), SVGs checked (svgcheck); what is wrong reported instead. The templates folder
+    is looked at here too, before Jinja ever opens a file of it."""
+    from .svgcheck import check_svgs  # (with prose, Markdown: imported only by a build that reads)
+    check_folder(options.templates_dir, diags, MAX_TEXT_BYTES, "a template")
+    media_dir = options.content_dir / "media"
+    static = read_folder(options.static_dir, diags)
+    media = read_folder(media_dir, diags, options.content_dir, quiet=True)  # discover reports content/'s problems
+    check_svgs(options.static_dir, static, diags)
+    check_svgs(media_dir, media, diags)
+    return {"static_files": static, "media_files": media}
 
 
 class ParseCache:
@@ -158,8 +170,11 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     files = discover(content_dir, languages, diags)
     strings: dict = {}
     # Defaults first, so that content/strings.yaml overrides the templates' own strings.
-    for path in (options.templates_dir / "strings.yaml", content_dir / "strings.yaml"):
-        if path.is_file():
+    # Each read only when it is a regular file inside its folder: content/strings.yaml as discover found it,
+    # templates/strings.yaml looked at here (what is wrong with it, _read_static reports with the templates).
+    default = look_at(options.templates_dir / "strings.yaml", options.templates_dir)
+    for path in (Path(default.path) if default is not None and default.problem is None else None, files.strings):
+        if path is not None and path.is_file():
             strings.update(cache.get(path, languages, lambda d, p=path: load_strings(p, languages, d), diags))
     fragments = []
     failed_sheets: set[str] = set()
@@ -190,7 +205,7 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
         articles=link.pair_translations(parsed.articles, languages,
                                          {(f.slug, f.lang) for f in files.articles}, diags),
         sheets={name: parsed.sheets.get(name, kind.absent()) for name, kind in SHEETS.items()},
-        static_files=_read_static(options.static_dir), media_files=_read_static(content_dir / "media"))
+        **_read_static(options, diags))
     # The references are resolved (and indexed) first: the warnings read the index.
     link.resolve_references(site, parsed, failed_sheets, {f.slug for f in files.articles}, diags)
     link.check_navigation(site, failed_sheets, diags)
@@ -232,6 +247,33 @@ def _render_all(site: Site, diags: Diagnostics, env: jinja2.Environment | None =
     return rendered
 
 
+def check_prose_links(site: Site, links: Mapping[str, PageLinks], read: Callable[[str], bytes | None],
+                      diags: Diagnostics, strict: bool) -> None:
+    """After rendering: every link of every page's prose leads somewhere (hrefs.py); raises ContentErrors if
+    one does not. links: what each page's prose links to (of the pages rendered now and before); read: a
+    page's bytes by output path, as this build leaves it."""
+    from .hrefs import check_links
+    urls = {page.output_path: page.url_path for page in site.pages}
+    check_links({page: found for page, found in links.items() if page in urls}, urls, site_files(site),
+                site.config.base_path, read, diags)
+    if strict:
+        diags.make_strict()
+    if diags.errors:
+        raise ContentErrors(diags)
+
+
+def _reader(*folders: Path) -> Callable[[str], bytes | None]:
+    """A page's bytes from the first of these folders that has it."""
+    def read(rel: str) -> bytes | None:
+        for folder in folders:
+            try:
+                return (folder / rel).read_bytes()
+            except OSError:
+                continue
+        return None
+    return read
+
+
 def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
                 env: jinja2.Environment | None = None,
                 select: Callable[[Site], list[Page]] | None = None, record: bool = False
@@ -248,7 +290,9 @@ def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None =
         raise ContentErrors(diags)
     if select:
         return site, _render(site, select(site), diags, env, record=record)
-    return site, _render_all(site, diags, env, record=record)
+    rendered = _render_all(site, diags, env, record=record)
+    check_prose_links(site, rendered.graph.links, rendered.files.get, diags, options.strict)
+    return site, rendered
 
 
 def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed: set[str]) -> list[Page]:
@@ -379,21 +423,25 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         if graph is None:
             with replacing_site(out_dir) as staging:
                 graph = _render_all(site, diags, env, staging, record=True).graph
-            stamps = staging.stamps
+                check_prose_links(site, graph.links, _reader(staging.folder), diags, options.strict)
         else:
             pages = stale_pages(graph, site, env, changed)
-            removed = set(state.output) - site_files(site) - {MARKER}
-            with patching_site(out_dir, removed) as staging:
+            # A whole new site too, swapped in at once: the pages that changed written, every other file
+            # of the last build that the site still has carried over as it is (hard-linked).
+            current = site_files(site) | {MARKER}
+            keep = {rel: stamp for rel, stamp in state.output.items() if rel in current}
+            with patching_site(out_dir, keep, removing=len(keep) < len(state.output)) as staging:
                 graph.merge(_render(site, pages, diags, env, staging, record=True).graph)
                 for rel, (data, source) in site.copied().items():
                     if str(source) in changed or rel not in state.output:
                         staging.write(rel, data)
-            stamps = {rel: stamp for rel, stamp in state.output.items() if rel not in removed}
-            stamps.update(staging.stamps)
+                check_prose_links(site, graph.links, _reader(staging.folder, out_dir), diags, options.strict)
+        stamps = {**staging.carried, **staging.stamps}
         store.save(BuildState(store.key, inputs, stamps, diags.warnings), graph,
                    {path: parsed.entries[path] for path in parsed.updated},
                    {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests})
-    return BuildReport(len(stamps) - 1, len(staging.stamps))
+    # The marker is not a file of the site; carried files were not written by this build.
+    return BuildReport(len(stamps) - 1, len(staging.stamps.keys() - {MARKER}))
 
 
 def check(options: Options, diags: Diagnostics) -> int:

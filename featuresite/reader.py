@@ -16,7 +16,8 @@ from typing import Any
 
 from .declared import Items, Nested, Shape, TextPair, Value, fields_of, key_of
 from .errors import Diagnostics, Loc
-from .schema import Rec, Text
+from .schema import Rec
+from .scalars import Text
 
 
 @dataclass(frozen=True)

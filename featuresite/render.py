@@ -7,6 +7,7 @@ name an error that names the template line.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import struct
 import json
@@ -19,11 +20,15 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .deps import Recorder, track, unwrap
+from .hrefs import EXTERNAL_SCHEMES, MEDIA, PageLinks, locate_links, media_url
 from .datafiles import THEME_COLOR
 from .formatting import figure_parts, format_date, format_figure, format_number
 from .model import Article, Language, Page, Site
 from .pages import PAGE_KINDS
-from .prose import ProseConverter
+
+LINKABLE = {name: kind for name, kind in PAGE_KINDS.items() if kind.is_html and name not in ("notfound", "landing")}
+"""The page kinds prose may link to with <kind>: (hrefs.py)."""
+from .prose import ProseConverter, cite_figure
 
 class TemplateProblem(Exception):
     """A template asked for something that does not exist (unknown UI string, page, ...)."""
@@ -108,11 +113,17 @@ class Renderer:
         self._results: dict[tuple, tuple[Any, dict | None]] = {}  # see _shared
         self._memo: dict[int, tuple[Any, str]] = {}  # fingerprints of large values (deps.Recorder)
         # The Markdown instances are set up once per language and reused from page to page (setting one
-        # up costs as much as converting an article), so they read figures and strings through these,
-        # pointed at the current page's view before each conversion.
-        self._figures, self._strings = _Forward(), _Forward()
-        self.prose = ProseConverter(self._figures, self._strings)
+        # up costs as much as converting an article), so they read strings through this, pointed at the
+        # current page's view before each conversion; figure citations go through _cite.
+        self._strings = _Forward()
+        self._citing: Recorder | None = None  # the recorder of the page whose body is being converted
+        self._linking = ""  # the language of the page whose body is being converted
+        # The bodies come from the Site: the parse stage has measured each against prosebounds.py's limits.
+        self.prose = ProseConverter(site.figures, self._strings, cite=self._cite, link=self._link, checked=True)
         """Converts article bodies."""
+        self.links: dict[str, PageLinks] = {}
+        """What the prose of each page rendered so far links to (hrefs.py), by output path."""
+        self._page_links: PageLinks | None = None  # the prose links of the page being rendered
         self._prose_setup: dict[Language, dict] = {}  # what setting up each language's instance read
 
     # --- helpers exposed to templates -----------------------------------------------------
@@ -129,7 +140,7 @@ class Renderer:
                 hit = (compute(self.site), None)
             self._results[key] = hit
         if recorder is not None:
-            recorder.merge(hit[1])
+            recorder.use(hit[1])
         return hit[0]
 
     def url_for(self, target: Page | str, lang: str | None = None, slug: str | None = None, *,
@@ -141,7 +152,7 @@ class Renderer:
             hit = self._results.get(named)
             if hit is not None:
                 if recorder is not None:
-                    recorder.merge(hit[1])
+                    recorder.use(hit[1])
                 return hit[0]
         target = unwrap(target)
         if isinstance(target, Page):
@@ -221,6 +232,42 @@ class Renderer:
             return Markup(f'<a href="{escape(url)}">{escape(site.platforms.get(slug).name[lang])}</a>')
         return self._shared(("platform-link", slug, lang), compute, recorder)
 
+    def _cite(self, key: str, language: Language) -> tuple[str, str]:
+        """A figure citation in prose (prose.cite_figure), worked out once per build for each figure and
+        language: articles cite the same figures again and again."""
+        return self._shared(("cite", key, language.code),
+                            lambda site: cite_figure(site.figures[key], language, site.strings), self._citing)
+
+    def _link(self, url: str) -> tuple[str, str]:
+        """What a link written in prose becomes (hrefs.py): the `kind:` and `media:` forms a URL with the base
+        path, worked out once per build for each target and language; anything else as written."""
+        scheme, colon, rest = url.partition(":")
+        if not colon or not scheme.isidentifier() or scheme in EXTERNAL_SCHEMES:
+            return url, ""
+        if scheme == MEDIA:
+            return self._shared(("media-link", rest),
+                                lambda site: media_url(site.config.base_path, site.media_files, rest), self._citing)
+        kind = LINKABLE.get(scheme)
+        if kind is None:
+            near = difflib.get_close_matches(scheme, (*LINKABLE, MEDIA), n=1, cutoff=0.75)
+            if not near:
+                return url, ""  # another scheme (ftp:, geo:, ...): left to the reader's browser
+            return "", (f"the link '{url}' has no known form: did you mean {near[0]}:? (write a web address, "
+                        f"media:<file>, or one of {', '.join(name + ':' for name in LINKABLE)})")
+        lang = self._linking
+
+        def compute(site: Site) -> tuple[str, str]:
+            slug, _, fragment = rest.partition("#")
+            if (kind.items is None) != (slug == ""):
+                example = f"{scheme}:<slug>" if kind.items is not None else f"{scheme}: (or {scheme}:#anchor)"
+                return "", f"the link '{url}' should read {example}"
+            if not kind.present(site) or (slug and not kind.has(site, slug)):
+                return "", f"the link '{url}' leads nowhere: the site has no {scheme} {slug!r}" if slug else \
+                    f"the link '{url}' leads nowhere: the site has no {scheme} page"
+            page = Page(scheme, lang if kind.per_language else None, slug or None)
+            return site.config.base_path + page.url_path + (f"#{fragment}" if fragment else ""), ""
+        return self._shared(("link", url, lang), compute, self._citing)
+
     def article_view(self, site: Site, slug: str, lang: str, recorder: Recorder | None) -> ArticleView:
         """The article as the `lang` page shows it, with its body rendered."""
         version = site.article_version(slug, lang)
@@ -230,14 +277,14 @@ class Renderer:
             # The converter reads some strings once, when its Markdown instance is set up: record that
             # once, and count it as read by every page that converts in this language.
             setup = Recorder(self._memo)
-            self._figures.target, self._strings.target = track(self.site.figures, setup, ("figures",)), \
-                track(self.site.strings, setup, ("strings",))
+            self._strings.target = track(self.site.strings, setup, ("strings",))
             self.prose.convert("", raw_language)
             self._prose_setup[raw_language] = setup.reads
         if recorder is not None:
-            recorder.merge(self._prose_setup[raw_language])
-        self._figures.target, self._strings.target = site.figures, site.strings
+            recorder.use(self._prose_setup[raw_language])
+        self._strings.target, self._citing, self._linking = site.strings, recorder, lang
         html = self.prose.convert(version.body, raw_language)
+        self._page_links = (str(version.path), locate_links(self.prose.links, version.body, version.body_line))
         return ArticleView(version, html, version.lang != lang, language)
 
     # --- rendering ----------------------------------------------------------------------
@@ -293,14 +340,17 @@ class Renderer:
             ctx.update(context(self, site, page, recorder))
         return ctx
 
-    def render(self, page: Page) -> tuple[bytes, dict[tuple, str] | None]:
+    def render(self, page: Page) -> tuple[bytes, Recorder | None]:
         """The page's bytes, and (when recording) what it read of the Site."""
         recorder = Recorder(self._memo) if self.record else None
         site = track(self.site, recorder) if recorder is not None else self.site
         kind = PAGE_KINDS[page.kind]
+        self._page_links = None
         if kind.produce is not None:
             data = kind.produce(site)
         else:
             template = self.env.get_template(kind.template)
             data = template.render(self.context(page, site, recorder)).encode("utf-8")
-        return data, recorder.reads if recorder is not None else None
+        if self._page_links is not None:
+            self.links[page.output_path] = self._page_links
+        return data, recorder

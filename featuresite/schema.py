@@ -1,7 +1,7 @@
 """Schemas as data, and the one validator that checks YAML nodes against them.
 
-A schema is a tree of the small type objects below (Record, ListOf, Text,
-Slug, Date, ...). `validate` walks a composed YAML node and the schema
+A schema is a tree of small type objects: Record and ListOf below, and the
+scalars of scalars.py (Text, Slug, Date, ...). `validate` walks a composed YAML node and the schema
 together, reports every mismatch at the node's line and column, and returns
 plain values: a Record becomes a `Rec` (a dict that remembers where each of
 its values was written), a ListOf a `Seq` (a list that does the same).
@@ -9,7 +9,6 @@ its values was written), a ListOf a `Seq` (a list that does the same).
 from __future__ import annotations
 
 import datetime
-import decimal
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -25,7 +24,9 @@ from .yamlsrc import quote_hint
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*\Z")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters (C0 but tab, newline and carriage return; DEL; C1): invisible, and invalid in HTML."""
 
 STR_TAG = "tag:yaml.org,2002:str"
 INT_TAG = "tag:yaml.org,2002:int"
@@ -112,6 +113,11 @@ INVALID = object()
 """Returned by a type's check when the value was wrong (the error is already reported)."""
 
 
+def _bare(node: yaml.Node) -> bool:
+    """Whether a mapping value is absent (`{a, b: 1}` gives `a` the value null, written as nothing)."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG and node.value == ""
+
+
 def _describe(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
@@ -138,176 +144,10 @@ class Type:
         return True
 
 
-class Str(Type):
-    """Non-empty text on one or more lines."""
-
-    name = "text"
-
-    def check(self, node, ctx):
-        if not self._scalar(node, ctx):
-            return INVALID
-        if node.tag != STR_TAG:
-            ctx.error(node, f"expected text, found {_describe(node)}: put it in quotes")
-            return INVALID
-        if not node.value.strip():
-            ctx.error(node, "text is empty")
-            return INVALID
-        return node.value
-
-
-class Slug(Str):
-    """An id used in URLs: lower-case letters, digits and single hyphens."""
-
-    name = "an id (lower-case letters, digits, hyphens)"
-
-    def check(self, node, ctx):
-        if not self._scalar(node, ctx):
-            return INVALID
-        value = node.value if node.tag in (STR_TAG, INT_TAG) else None
-        if value is None or not SLUG_RE.match(value):
-            ctx.error(node, f"invalid id {node.value!r}: use lower-case letters a-z, digits and single hyphens, "
-                      "e.g. 'songshan-lab'")
-            return INVALID
-        return value
-
-
-class Url(Str):
-    """An absolute http(s) URL."""
-
-    name = "a URL"
-
-    def check(self, node, ctx):
-        value = super().check(node, ctx)
-        if value is not INVALID and not URL_RE.match(value):
-            ctx.error(node, f"invalid URL {value!r}: write it in full, starting with https://")
-            return INVALID
-        return value
-
-
-_INT_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-"""Reads YAML integers (0x1F, 1_000, ...) as PyYAML does; it keeps no state between calls."""
-
-
-class Int(Type):
-    """A whole number, at least `minimum`."""
-
-    name = "a whole number"
-
-    def __init__(self, minimum: int | None = None):
-        self.minimum = minimum
-
-    def check(self, node, ctx):
-        if not self._scalar(node, ctx):
-            return INVALID
-        if node.tag != INT_TAG:
-            ctx.error(node, f"expected a whole number, found {_describe(node)}")
-            return INVALID
-        value = _INT_CONSTRUCTOR.construct_yaml_int(node)
-        if self.minimum is not None and value < self.minimum:
-            ctx.error(node, f"must be at least {self.minimum}, found {value}")
-            return INVALID
-        return value
-
-
-class Number(Type):
-    """A number, whole or decimal; decimals are kept exact (Decimal), so 117.87 stays 117.87."""
-
-    name = "a number"
-    _PLAIN_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?$")
-
-    def check(self, node, ctx):
-        if not self._scalar(node, ctx):
-            return INVALID
-        # PyYAML reads 117.87e8 (exponent without sign) as text; a plain scalar
-        # that looks like a number is a number to an editor, so accept it.
-        plain_number = node.style is None and self._PLAIN_NUMBER.match(node.value)
-        if node.tag not in (INT_TAG, FLOAT_TAG) and not plain_number:
-            ctx.error(node, f"expected a number, found {_describe(node)}")
-            return INVALID
-        if node.tag == INT_TAG:
-            return _INT_CONSTRUCTOR.construct_yaml_int(node)
-        try:
-            value = decimal.Decimal(node.value.replace("_", ""))
-        except decimal.InvalidOperation:
-            ctx.error(node, f"expected a finite number, found {node.value!r}")
-            return INVALID
-        if not value.is_finite():
-            ctx.error(node, "expected a finite number")
-            return INVALID
-        return int(value) if value == value.to_integral_value() else value
-
-
-class Bool(Type):
-    """true or false."""
-
-    name = "true or false"
-
-    def check(self, node, ctx):
-        if not self._scalar(node, ctx):
-            return INVALID
-        if node.tag != BOOL_TAG:
-            ctx.error(node, f"expected true or false, found {_describe(node)}")
-            return INVALID
-        return node.value.lower() in ("true", "yes", "on")
-
-
-class Enum(Type):
-    """One of a fixed set of words."""
-
-    def __init__(self, *values: str):
-        self.values = values
-        self.name = "one of " + ", ".join(values)
-
-    def check(self, node, ctx):
-        if not self._scalar(node, ctx):
-            return INVALID
-        if node.value not in self.values:
-            ctx.error(node, f"invalid value {node.value!r}: expected {self.name}")
-            return INVALID
-        return node.value
-
-
-class Date(Type):
-    """A date YYYY-MM-DD; with partial=True also YYYY-MM or YYYY."""
-
-    def __init__(self, partial: bool = False):
-        self.partial = partial
-        self.name = "a date (YYYY-MM-DD, YYYY-MM or YYYY)" if partial else "a date (YYYY-MM-DD)"
-
-    def check(self, node, ctx):
-        if not self._scalar(node, ctx):
-            return INVALID
-        match = DATE_RE.match(node.value.strip()) if node.tag in (STR_TAG, INT_TAG, TIMESTAMP_TAG) else None
-        if not match:
-            ctx.error(node, f"invalid date {node.value!r}: expected {self.name}")
-            return INVALID
-        year, month, day = (int(g) if g else 0 for g in match.groups())
-        if not self.partial and not day:
-            ctx.error(node, f"invalid date {node.value!r}: expected a full date YYYY-MM-DD")
-            return INVALID
-        try:
-            datetime.date(year, month or 1, day or 1)
-        except ValueError:
-            ctx.error(node, f"impossible date {node.value!r}: no such day in the calendar")
-            return INVALID
-        return PartialDate(year, month, day)
-
-
-class Text(Type):
-    """A text pair: one non-empty string per site language, e.g. {zh: ..., en: ...}."""
-
-    name = "a text pair {zh: ..., en: ...}"
-
-    def check(self, node, ctx):
-        if not isinstance(node, yaml.MappingNode):
-            langs = ", ".join(f"{lang}: ..." for lang in ctx.languages) or "zh: ..., en: ..."
-            ctx.error(node, f"expected a text pair {{{langs}}}, found {_describe(node)}")
-            return INVALID
-        fields = {lang: Field(Str(), required=True) for lang in ctx.languages}
-        # No languages known (site.yaml's own list is broken, and reported): any language key will do,
-        # rather than calling every one of them unknown.
-        value = Record(fields, what="language", any_key=None if ctx.languages else Str()).check(node, ctx)
-        return value if value is INVALID else dict(value)
+def is_plain(node: yaml.ScalarNode) -> bool:
+    """Whether a scalar is written without quotes or | >: PyYAML's loader gives such a scalar the style None,
+    libyaml's (yaml.CSafeLoader) the style ''."""
+    return not node.style
 
 
 @dataclass
@@ -332,6 +172,9 @@ class Record(Type):
     """How to name a key in messages ('key', 'language')."""
     any_key: Type | None = None
     """If set, every plain-word key is allowed and its value must be of this type (UI strings)."""
+    comma_hint: bool = False
+    """Text pairs: a message about a key of a {...} mapping after its first says that an unquoted comma in the
+    text before it ends that text (`{zh: 甲, en: Hello, world}` has a key `world`)."""
     name: str = field(default="a mapping of keys to values")
 
     def check(self, node, ctx):
@@ -342,21 +185,23 @@ class Record(Type):
         locs: dict[str, Loc] = {}
         seen: dict[str, yaml.Node] = {}
         ok = True
-        for key_node, value_node in node.value:
+        for index, (key_node, value_node) in enumerate(node.value):
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not key or not KEY_RE.match(key):
-                ctx.error(key_node, f"a {self.what} must be a plain word (letters, digits, _ . -)")
+                ctx.error(key_node, f"a {self.what} must be a plain word (letters, digits, _ . -)"
+                          + self._comma_hint(node, index))
                 ok = False
                 continue
             if key in seen:
                 first = ctx.loc(seen[key])
-                ctx.error(key_node, f"duplicate {self.what} '{key}' (first written at line {first.line})")
+                ctx.error(key_node, f"duplicate {self.what} '{key}' (first written at line {first.line})"
+                          + self._comma_hint(node, index))
                 ok = False
                 continue
             seen[key] = key_node
             spec = self.fields.get(key) or (Field(self.any_key) if self.any_key else None)
             if spec is None:
-                ctx.error(key_node, self._unknown(key))
+                ctx.error(key_node, self._unknown(key) + self._comma_hint(node, index))
                 ok = False
                 continue
             if isinstance(value_node, yaml.ScalarNode) and value_node.tag == NULL_TAG and not spec.required:
@@ -372,6 +217,24 @@ class Record(Type):
                 ctx.error(node, f"missing required {self.what} '{key}'")
                 ok = False
         return Rec(values, ctx.loc(node), locs) if ok else INVALID
+
+    def _comma_hint(self, node: yaml.MappingNode, index: int) -> str:
+        """For a key without a value in a text pair written {...}: the hint that a comma ended the text before
+        it, with the text in quotes as it was meant (`en: "Hello, world"`)."""
+        pairs = node.value
+        if not (self.comma_hint and node.flow_style and index and _bare(pairs[index][1])):
+            return ""
+        start = index
+        while start > 0 and _bare(pairs[start][1]):
+            start -= 1  # back to the pair whose text the commas cut
+        end = index
+        while end + 1 < len(pairs) and _bare(pairs[end + 1][1]):
+            end += 1
+        example = ""
+        words = [pairs[start][1]] + [key for key, _ in pairs[start + 1:end + 1]]
+        if all(isinstance(n, yaml.ScalarNode) and is_plain(n) for n in [pairs[start][0], *words]):
+            example = f", e.g. {pairs[start][0].value}: \"{', '.join(n.value for n in words)}\""
+        return f" (a comma in text inside {{...}} ends the text: put text that holds a comma in quotes{example})"
 
     def _unknown(self, key: str) -> str:
         allowed = list(self.fields)

@@ -29,7 +29,7 @@ from .errors import ContentErrors, Diagnostic, Diagnostics
 from .files import files_below
 from .model import Page, Site
 from .depgraph import DepGraph
-from .pipeline import Options, ParseCache, render_site, site_files, stale_pages
+from .pipeline import Options, ParseCache, check_prose_links, render_site, site_files, stale_pages
 from .render import make_environment
 
 log = logging.getLogger("featuresite.serve")
@@ -41,15 +41,12 @@ QUIET_SECONDS = 0.03
 
 
 def _scan(folders: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """(size, mtime in ns) of every file below the folders that a build can read (files.files_below)."""
+    """(size, mtime in ns) of every file below the folders that a build can read, and of everything there it
+    must not (files.files_below, which opens nothing: a pipe or a link leading outside is a change too)."""
     found: dict[str, tuple[int, int]] = {}
     for folder in folders:
-        for entry in files_below(folder):
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue  # removed while scanning
-            found[entry.path] = (stat.st_size, stat.st_mtime_ns)
+        for item in files_below(folder):
+            found[item.path] = (item.info.st_size, item.info.st_mtime_ns) if item.info is not None else (-1, -1)
     return found
 
 
@@ -125,6 +122,12 @@ class Preview:
             # Copied files are cheap to take again and not pages: always the current ones.
             self.files.update((rel, data) for rel, (data, _) in site.copied().items())
             self.graph.merge(rendered.graph)
+            try:
+                check_prose_links(site, self.graph.links, self.files.get, diags, self.options.strict)
+            except ContentErrors:
+                self.problems, self.warnings = diags.sorted(), []
+                self.graph = None  # (the next change rebuilds all)
+                return
         self.site, self.problems, self.warnings = site, [], diags.sorted()
         self.last_rebuilt = len(rendered.files)
 

@@ -14,12 +14,15 @@ Names beside the output folder `site/` (all hidden, all this tool's own):
     .site.featuresite-old-XXXX   the previous site on its way out (systems without atomic exchange)
 
 An incremental build (see cache.py), which changes a few files of a site
-this tool wrote, does not copy the whole site: it stages just those files,
-then writes a plan (`featuresite-plan`) into the staging folder, and only then
-moves them into place, one atomic rename each, with Ctrl-C held back until it
-is done. A build killed outright while moving them leaves the plan behind,
-and the next build finishes it before anything else: a staging folder with
-a plan goes forward, one without goes away.
+this tool wrote, stages a whole new site too, and swaps it in the same way:
+it writes the files it rendered into the staging folder, then hard-links
+every other file of the current site there (a copy where the file system
+cannot link), so a kill at any instant leaves exactly the old site or
+exactly the new one. A hard-linked file is the same file in both trees, so
+nothing here ever opens an existing file for writing: files are only ever
+created (write_file), and a file that changes is a new file in the new tree.
+A linked file keeps its stamp (size, time, inode), so the build cache still
+finds it as the last build left it.
 
 The next build removes the leftovers, under the lock, before it writes.
 """
@@ -28,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import json
 import os
 import secrets
 import shutil
@@ -56,8 +58,6 @@ RETIRED_TAG = "featuresite-old"
 """In the names of folders holding the replaced site until it is deleted."""
 FileStamp = tuple[int, int, int]
 """(size, modification time in ns, inode) of a written file: a file still with its stamp is as it was written."""
-PLAN = "featuresite-plan"
-"""In a staging folder of an incremental build: what to put in place and what to remove; written last."""
 LOCK_WAIT_SECONDS = 60.0
 """How long a build waits for another build of the same output folder to finish writing it."""
 
@@ -129,8 +129,14 @@ def output_lock(out_dir: Path, wait: float | None = None,
 
 
 def write_file(folder: Path, rel: str, data: bytes) -> FileStamp:
-    """Write data to folder/rel (making its folders); returns the file's stamp."""
+    """Write data to a new file folder/rel (making its folders); returns the file's stamp.
+
+    Never into an existing file (FileExistsError): in a staging folder, a file
+    already there may be a hard link to a file of the live site.
+    """
     target = folder / rel
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, "not written over: it may be a file of the live site", str(target))
     try:
         target.write_bytes(data)
     except FileNotFoundError:
@@ -147,6 +153,8 @@ class Staging:
     """Write here, at each file's path relative to the site."""
     stamps: dict[str, FileStamp] = field(default_factory=dict)
     """The stamp of every file written into it (record them here when writing from elsewhere)."""
+    carried: dict[str, FileStamp] = field(default_factory=dict)
+    """The stamp of every file carried over unchanged from the current site (an incremental build)."""
 
     def write(self, rel: str, data: bytes) -> None:
         """Write one file of the site."""
@@ -159,13 +167,33 @@ def _new_staging(out: Path) -> Path:
     return out.parent / f".{out.name}.{STAGING_TAG}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-@contextlib.contextmanager
-def replacing_site(out_dir: Path) -> Iterator[Staging]:
+def replacing_site(out_dir: Path) -> contextlib.AbstractContextManager[Staging]:
     """Stage a whole new site. When the block ends, the staged folder takes out_dir's place in one step;
     if it raises, the staged folder is removed and out_dir is untouched.
 
     The caller holds output_lock(out_dir). The stamps after the block are the site's (a rename keeps them).
     """
+    return _new_site(out_dir, None, True)
+
+
+def patching_site(out_dir: Path, keep: dict[str, FileStamp], removing: bool
+                  ) -> contextlib.AbstractContextManager[Staging]:
+    """Stage a new site made of the files the block writes and, unchanged, the `keep` files of the
+    current site that it does not write (an incremental build); then as replacing_site. Files of
+    out_dir not in `keep` (removed pages, files added by hand) are not in the new site. When the block
+    writes nothing and nothing is removed, out_dir stays as it is.
+
+    keep: path -> stamp, as the last build recorded them; removing: whether the last build wrote files
+    that are not in `keep`. The caller holds output_lock(out_dir) and has checked that out_dir is the
+    site it wrote (output_intact). After the block, staging.stamps holds the files written,
+    staging.carried those kept (see _carry_over).
+    """
+    return _new_site(out_dir, keep, removing)
+
+
+@contextlib.contextmanager
+def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool) -> Iterator[Staging]:
+    """replacing_site (keep None) and patching_site."""
     out = out_dir.resolve()
     # Named before it exists, so that an interrupt at any moment after this line finds it to remove.
     staging = Staging(_new_staging(out))
@@ -174,7 +202,15 @@ def replacing_site(out_dir: Path) -> Iterator[Staging]:
         staging.folder.mkdir()
         os.chmod(staging.folder, 0o755)
         yield staging
-        staging.write(MARKER, b"Written by featuresite; this folder is replaced on every build.\n")
+        if keep is not None and not staging.stamps and not removing:
+            staging.carried = dict(keep)  # the site as it is: no new folder to swap in
+            shutil.rmtree(staging.folder, ignore_errors=True)
+            return
+        # After the block: what it wrote is never replaced by a link to the old file.
+        if keep:
+            _carry_over(out, staging, keep)
+        if MARKER not in staging.carried:
+            staging.write(MARKER, b"Written by featuresite; this folder is replaced on every build.\n")
         with _signals_deferred():
             old = _swap_in(staging.folder, out)
     except BaseException:
@@ -186,28 +222,36 @@ def replacing_site(out_dir: Path) -> Iterator[Staging]:
         shutil.rmtree(old, ignore_errors=True)  # if this is interrupted, the next build finishes it
 
 
-@contextlib.contextmanager
-def patching_site(out_dir: Path, removed: set[str]) -> Iterator[Staging]:
-    """Stage some files of a site this tool wrote (an incremental build). When the block ends, each
-    replaces its counterpart in out_dir and the `removed` files go (see the module's notes); if it
-    raises, nothing happens to out_dir.
+_CANNOT_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EACCES, errno.EMLINK, errno.ENOSYS, errno.EINVAL,
+                          errno.EOPNOTSUPP, errno.ENOTSUP})
+"""What os.link fails with where the file system (or this file) allows no further hard link."""
 
-    The caller holds output_lock(out_dir) and has checked that out_dir is the site it wrote.
-    """
-    out = out_dir.resolve()
-    staging = Staging(_new_staging(out))
-    try:
-        staging.folder.mkdir()
-        yield staging
-        # The plan last, in one step: a staging folder with a plan holds every file the plan names.
-        draft = staging.folder / f"{PLAN}.draft"
-        draft.write_text(json.dumps({"write": sorted(staging.stamps), "remove": sorted(removed)}))
-        os.replace(draft, staging.folder / PLAN)
-    except BaseException:
-        shutil.rmtree(staging.folder, ignore_errors=True)
-        raise
-    with _signals_deferred():
-        _carry_out_plan(staging.folder, out)
+
+def _carry_over(out: Path, staging: Staging, keep: dict[str, FileStamp]) -> None:
+    """Put each `keep` file of out that staging does not hold into staging, at the same path: a hard link
+    (the same file, so its stamp is the one recorded), or, where no link can be made, a copy (a new stamp)."""
+    source_root, target_root = str(out) + os.sep, str(staging.folder) + os.sep
+    made = {""}  # folders known to exist in staging
+    linking = True
+    for rel, stamp in keep.items():
+        if rel in staging.stamps:
+            continue
+        folder = rel.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(target_root + folder, exist_ok=True)
+            made.add(folder)
+        source, target = source_root + rel, target_root + rel
+        if linking:
+            try:
+                os.link(source, target, follow_symlinks=False)
+                staging.carried[rel] = stamp
+                continue
+            except OSError as exc:
+                if exc.errno not in _CANNOT_LINK:
+                    raise
+                linking = exc.errno == errno.EMLINK  # too many links to this file only: try the next
+        shutil.copy2(source, target, follow_symlinks=False)  # a new file: the source is only read
+        staging.carried[rel] = _stamp(Path(target))
 
 
 def write_site(out_dir: Path, files: dict[str, bytes]) -> dict[str, FileStamp]:
@@ -218,34 +262,10 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> dict[str, FileStamp]:
     return staging.stamps
 
 
-def _carry_out_plan(staging: Path, out: Path) -> None:
-    """Move a staged patch into place and remove what it removes, then the staging folder. Repeatable:
-    what an interrupted run already did is skipped."""
-    plan = json.loads((staging / PLAN).read_text())
-    for rel in plan["write"]:
-        source, target = staging / rel, out / rel
-        if source.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-    for rel in plan["remove"]:
-        target = out / rel
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        # Folders this tool made for the page go with it once empty (never out itself).
-        folder = target.parent
-        while folder != out and out in folder.parents:
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-            folder = folder.parent
-    shutil.rmtree(staging, ignore_errors=True)
-
-
 def output_intact(out_dir: Path, stamps: dict[str, FileStamp]) -> bool:
     """True when every file a build wrote into out_dir is still there with its stamp: unchanged since.
 
-    (Files added by hand are not looked for; the next full build removes them.)
+    (Files added by hand are not looked for; the next build that writes anything leaves them out.)
     """
     root = str(out_dir.resolve()) + os.sep
     try:
@@ -309,7 +329,7 @@ def _signals_deferred() -> Iterator[None]:
 
 
 def recover(out_dir: Path, on_wait: Callable[[], None] | None = None) -> None:
-    """Finish or remove what a killed build left beside out_dir, if anything (taking the lock to do so)."""
+    """Put back or remove what a killed build left beside out_dir, if anything (taking the lock to do so)."""
     out = out_dir.resolve()
     prefixes = (f".{out.name}.{STAGING_TAG}-", f".{out.name}.{RETIRED_TAG}-")
     try:
@@ -334,6 +354,4 @@ def _recover_and_clean(out: Path) -> None:
                 os.rename(kept, out)
                 break
     for folder in leftovers:
-        if (folder / PLAN).is_file() and (out / MARKER).is_file():
-            _carry_out_plan(folder, out)  # an incremental build killed while moving its files into place
         shutil.rmtree(folder, ignore_errors=True)

@@ -5,11 +5,14 @@ so every value keeps the line and column it came from.
 """
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 import yaml
 
 from .errors import Diagnostics, Loc
+from .files import MAX_TEXT_BYTES, InputError, read_input
 
 FRONT_MATTER_FENCE = "---"
 
@@ -29,12 +32,32 @@ def quote_hint(text: str) -> str:
     return f" {QUOTE_HINT}" if any(q in text for q in SMART_QUOTES) else ""
 
 
+MAX_DEPTH = 50
+"""How many lists and mappings may nest inside one another in a content file. The deepest file the content
+model describes needs four; far deeper nesting is a mistake or a hostile file, and is reported where the
+collection that goes too deep starts, before it can exhaust Python's stack (or, in libyaml, the C stack)."""
+
+TOO_DEEP = (f"lists and mappings nested more than {MAX_DEPTH} deep: content files need only a few levels "
+            "(look for a stray '[', '{' or '-')")
+"""The message for a collection nested deeper than MAX_DEPTH."""
+
+FLOW_HINT = ("(inside {...} and [...], a comma, colon, bracket or # ends the text: put text that holds one in "
+             "quotes, e.g. en: \"Hello, world\")")
+"""Appended to a syntax error met inside a flow collection: an unquoted comma or colon is the usual cause."""
+
+
 class _Unsupported(yaml.MarkedYAMLError):
-    """Valid YAML that the content files do not allow (a tag such as !foo)."""
+    """Valid YAML that the content files do not allow (a tag such as !foo, nesting deeper than MAX_DEPTH)."""
+
+
+_COLLECTION_STARTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
 
 class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing tags other than the core ones at the place they are written."""
+    """The safe loader, refusing tags other than the core ones, and nesting deeper than MAX_DEPTH, at the place
+    they are written."""
+
+    _depth = 0  # collections open around the node being composed
 
     def compose_node(self, parent, index):  # noqa: D102 (PyYAML's name)
         event = self.peek_event()
@@ -43,15 +66,23 @@ class _Loader(yaml.SafeLoader):
             written = tag.replace("tag:yaml.org,2002:", "!!", 1)
             raise _Unsupported(None, None, f"tag '{written}' is not supported: content files use plain YAML "
                                "values, without tags", event.start_mark)
-        return super().compose_node(parent, index)
+        if not isinstance(event, _COLLECTION_STARTS):
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise _Unsupported(None, None, TOO_DEEP, event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def read_text(path: Path, diags: Diagnostics) -> str | None:
     """The file's text as UTF-8, or None after reporting why it cannot be read."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:  # renamed or removed since it was found, a folder, no permission
-        diags.error(path, 1, 1, f"cannot read the file: {exc.strerror or exc}")
+    try:  # (files.py: only a regular file, never blocking, at most MAX_TEXT_BYTES)
+        data = read_input(path, MAX_TEXT_BYTES, "a content file")
+    except InputError as exc:  # renamed or removed since it was found, a pipe, no permission, too large
+        diags.error(path, 1, 1, exc.message)
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         diags.error(path, 1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
@@ -76,20 +107,71 @@ def loc(path: Path, node: yaml.Node, line_offset: int = 0) -> Loc:
 
 
 _FastLoader = getattr(yaml, "CSafeLoader", None)
-"""libyaml's parser (when PyYAML was built with it): the same nodes and marks, about three times faster."""
+"""libyaml's parser (when PyYAML was built with it): the same nodes and marks, about three times faster.
+(Its plain scalars have style '' where the pure-Python loader's have None: see schema.is_plain.)"""
+
+_C_SAFE_FLOW = 2400
+"""libyaml composes recursively in C, with no limit (about 30,000 levels crash the process) and in time that
+grows with the square of the depth of [ ] and { }: it is given only text that cannot nest deeper than about
+3,000 levels (this, plus twice _C_SAFE_LINE_START), which it composes in a few hundredths of a second at worst.
+
+How deep text can nest, without parsing it: a flow collection starts at a `[` or `{` (and an implicit one-pair
+mapping in `[a: b]` adds a level per `[`), so 2 x '[' + '{' bounds the flow levels. A block collection nested
+in another starts further right, except a `- ` list right under a key, the second of two levels at one
+column; and on a line, block collections start only at its indentation and after `- `, `? ` or `: `. So the
+block levels are at most twice (1 + the longest run of spaces, tabs, `-`, `?` and `:` that starts a line)."""
+_C_SAFE_LINE_START = 300
+"""The longest run at a line's start (see _C_SAFE_FLOW) of text libyaml is given."""
+
+
+def _line_start_run(text: str, length: int) -> bool:
+    """Whether a line starts with `length` or more spaces, tabs, `-`, `?` and `:` (see _C_SAFE_FLOW)."""
+    if len(text) >= length and not text[:length].strip(" \t?:-"):
+        return True
+    return _run_after_line_break(length).search(text) is not None
+
+
+@functools.cache
+def _run_after_line_break(length: int) -> re.Pattern:
+    return re.compile(rf"[\n\r\x85\u2028\u2029][ \t?:-]{{{length}}}")
+
+
+def _too_deep(root: yaml.Node) -> bool:
+    """Whether a composed tree nests more than MAX_DEPTH collections (each node visited once: an alias
+    composes to the node it names, which may be an ancestor)."""
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, yaml.CollectionNode) or id(node) in seen:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        seen.add(id(node))
+        for item in node.value:
+            if isinstance(item, tuple):
+                stack += ((item[0], depth + 1), (item[1], depth + 1))
+            else:
+                stack.append((item, depth + 1))
+    return False
 
 
 def compose(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> yaml.Node | None:
     """Parse YAML text into a node tree; syntax errors are reported with their position."""
-    if _FastLoader is not None and "!" not in text:
-        # Valid YAML without tags (a tag needs a `!`), nearly every file, goes through libyaml. Anything
-        # else goes through the pure-Python parser below, whose checks and messages are the ones reported.
+    flow = 2 * text.count("[") + text.count("{")
+    room = (MAX_DEPTH - flow) // 2  # without a line-start run this long, it nests at most MAX_DEPTH deep
+    shallow = room > 0 and not _line_start_run(text, room)
+    if (_FastLoader is not None and "!" not in text
+            and (shallow or (flow <= _C_SAFE_FLOW and not _line_start_run(text, _C_SAFE_LINE_START)))):
+        # Valid YAML without tags (a tag needs a `!`) and nested less than MAX_DEPTH deep, nearly every file,
+        # goes through libyaml. Anything else goes through the pure-Python parser below, whose checks and
+        # messages are the ones reported.
         try:
             node = yaml.compose(text, Loader=_FastLoader)
-            if node is not None:
-                return node
-        except (yaml.YAMLError, RecursionError):
-            pass
+        except (yaml.YAMLError, RecursionError):  # reported by the parser below
+            node = None
+        if node is not None and (shallow or not _too_deep(node)):
+            return node
     try:
         node = yaml.compose(text, Loader=_Loader)
     except _Unsupported as exc:
@@ -103,11 +185,18 @@ def compose(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> 
         problem = exc.problem or "invalid YAML"
         if "\\t" in problem or "\t" in problem:
             problem = "tab character in YAML: indent with spaces, not tabs"
-        elif exc.context:
-            problem = f"{problem} ({exc.context}"
-            if exc.context_mark and mark and exc.context_mark.line != mark.line:
-                problem += f" that starts at line {exc.context_mark.line + 1 + line_offset}"
-            problem += ")"
+        else:
+            # In a {...} or [...] begun on this line (one begun earlier more likely lacks its } or ]), or
+            # after one: a comma or colon in unquoted text.
+            in_flow = ("flow" in (exc.context or "") and mark is not None and exc.context_mark is not None
+                       and exc.context_mark.line == mark.line) or problem.endswith(("found ','", "got ','"))
+            if exc.context:
+                problem = f"{problem} ({exc.context}"
+                if exc.context_mark and mark and exc.context_mark.line != mark.line:
+                    problem += f" that starts at line {exc.context_mark.line + 1 + line_offset}"
+                problem += ")"
+            if in_flow:
+                problem += f" {FLOW_HINT}"
         lines = text.splitlines()
         if mark and mark.line < len(lines):
             problem += quote_hint(lines[mark.line])

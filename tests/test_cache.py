@@ -6,6 +6,7 @@ build of the same content without any cache.
 """
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import re
@@ -195,24 +196,97 @@ def test_a_hand_edited_output_is_rebuilt(project):
     assert _tree(site) == without_cache()
 
 
-def test_an_incremental_build_killed_while_moving_files_is_finished_by_the_next(project, monkeypatch):
-    content, site, build, without_cache = project
-    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+def _killed_at(point: str, content: Path, site: Path) -> None:
+    """An incremental build in a forked child that dies at `point` as if killed (os._exit: no clean-up)."""
+    pid = os.fork()
+    if pid == 0:  # the child: nothing of the test's own clean-up may run here
+        try:
+            if point == "linking":  # part-way through the hard links
+                real_link, calls = os.link, []
 
-    def killed(staging, out):
-        raise KeyboardInterrupt  # as if killed once the plan was written, before anything moved
-    monkeypatch.setattr(write, "_carry_out_plan", killed)
-    with pytest.raises(KeyboardInterrupt):
-        pipeline.build(pipeline.Options(content_dir=content), site, pipeline.Diagnostics())
-    monkeypatch.undo()
-    leftovers = [p for p in site.parent.iterdir() if write.STAGING_TAG in p.name]
-    assert len(leftovers) == 1 and (leftovers[0] / write.PLAN).is_file()
-    assert b"fish hall" not in (site / "en/articles/harbour-opens/index.html").read_bytes()
-    with write.output_lock(site):
-        write._recover_and_clean(site.resolve())  # what the next build does first
-    assert b"fish hall" in (site / "en/articles/harbour-opens/index.html").read_bytes()
-    assert not [p for p in site.parent.iterdir() if write.STAGING_TAG in p.name]
+                def link(*args, **kwargs):
+                    calls.append(1)
+                    if len(calls) > 20:
+                        os._exit(9)
+                    return real_link(*args, **kwargs)
+                os.link = link
+            else:
+                name = {"linked": "_carry_over", "swapped": "_swap_in"}[point]
+                real = getattr(write, name)
+
+                def then_die(*args):
+                    real(*args)
+                    os._exit(9)
+                setattr(write, name, then_die)
+            pipeline.build(pipeline.Options(content_dir=content), site, pipeline.Diagnostics())
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 9
+
+
+@pytest.mark.parametrize("point", ["linking", "linked", "swapped"])
+def test_an_incremental_build_killed_anywhere_leaves_the_old_or_the_new_site(project, point):
+    """Killed while it links the unchanged files, once the new site is complete beside the old one, or
+    once the two have traded places (the old one not yet deleted): the site is either as it was or as
+    it should be, and the next build removes what was left and equals a full build."""
+    content, site, build, without_cache = project
+    old = _tree(site)
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+    new = without_cache()
+    _killed_at(point, content, site)
+    assert _tree(site) == (new if point == "swapped" else old)
+    assert [p for p in site.parent.iterdir() if write.STAGING_TAG in p.name]  # left for the next build
     build()
+    assert _tree(site) == new
+    assert not [p for p in site.parent.iterdir() if write.STAGING_TAG in p.name or write.RETIRED_TAG in p.name]
+
+
+def test_an_incremental_build_writes_only_the_changed_files_and_never_into_an_old_one(project):
+    content, site, build, without_cache = project
+    before = _tree(site)
+    inodes = {rel: os.stat(site / rel).st_ino for rel in before}
+    # Every file of the old site held open: if anything wrote into one in place, it would show here.
+    held = {rel: open(site / rel, "rb") for rel in before}
+    try:
+        _edit(content / "articles" / "harbour-opens.en.md", "title: Tidewater Harbour Observatory opens",
+              "title: The Tidewater Harbour Observatory opens")
+        summary = build()
+        after = _tree(site)
+        assert after == without_cache()
+        changed = {rel for rel in after if after[rel] != before.get(rel)}
+        replaced = {rel for rel in after if os.stat(site / rel).st_ino != inodes.get(rel)}
+        assert len(changed) > 1 and replaced == changed  # the rest is the very same files, hard-linked
+        assert f"rebuilt {len(changed)} of {len(after) - 1} files" in summary  # - 1: the marker
+        for rel, file in held.items():
+            assert file.read() == before[rel], rel
+    finally:
+        for file in held.values():
+            file.close()
+    assert "is up to date" in build()
+
+
+def test_an_incremental_build_copies_where_it_cannot_link(project, monkeypatch):
+    content, site, build, without_cache = project
+    before = {p: p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+
+    def cannot(*args, **kwargs):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+    monkeypatch.setattr(os, "link", cannot)
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+    assert "rebuilt" in build()
+    assert _tree(site) == without_cache()
+    assert all(p.stat().st_ino != before.get(p) for p in site.rglob("*") if p.is_file())  # all copies
+    assert "is up to date" in build()  # the copies' stamps were recorded
+
+
+def test_an_edit_that_changes_no_page_leaves_the_site_folder_as_it_is(project):
+    content, site, build, without_cache = project
+    folder = site.stat().st_ino
+    with open(content / "data" / "figures.yaml", "a", encoding="utf-8") as sheet:
+        sheet.write("# a comment: read, but no value changes\n")
+    assert "is up to date" in build()  # nothing written
+    assert site.stat().st_ino == folder  # and no new folder swapped in
     assert _tree(site) == without_cache()
 
 

@@ -13,7 +13,8 @@ import yaml
 from featuresite.declared import DERIVED, Key, MinItems, PartialDay, Ref, TextPair, fields_of, schema_of
 from featuresite.errors import Diagnostics, Loc
 from featuresite.reader import Reader, walk
-from featuresite.schema import INVALID, Bool, Context, Date, Enum, Int, ListOf, Number, Slug, Str, Text, validate
+from featuresite.schema import INVALID, Context, ListOf, validate
+from featuresite.scalars import Bool, Date, Enum, Int, Number, Slug, Str, Text
 
 PATH = Path("x.yaml")
 
@@ -181,7 +182,7 @@ def test_validation_messages_are_the_validators():
     assert errors == [
         "x.yaml:1:7: error: needs at least 1 item(s)",
         "x.yaml:3:9: error: invalid id 'Bad': use lower-case letters a-z, digits and single hyphens, "
-        "e.g. 'songshan-lab'",
+        "e.g. 'harbour-lab'",
         "x.yaml:4:5: error: unknown key 'titel': did you mean 'title'?",
         "x.yaml:3:5: error: missing required key 'title'",
     ]

@@ -85,7 +85,7 @@ def test_evaluate_finds_exactly_the_paths_whose_value_changed():
     graph.add("page-b", {path: value for path, value in recorder.reads.items() if ("[", "b") in path})
     graph.add("page-c", {path: value for path, value in recorder.reads.items() if ("[", "c") in path})
     graph.add("page-order", {("order", "#"): recorder.reads[("order", "#")]})
-    assert evaluate(graph._trie(), _root()) == graph.values
+    assert evaluate(graph.trie, _root()) == graph.values
     changed = _root()
     changed.items["a"] = Item("alpha", ("x",), {"zh": "甲", "en": "A2"})  # a read pair changed, tags unread
     changed.items["c"] = Item("gamma", (), {})  # a key that was looked up and missing now exists

@@ -132,7 +132,8 @@ def test_quick_inline_stage_is_in_use(monkeypatch):
                         lambda self, data, *more: placed.append(data) or stock_placing(self, data, *more))
     prose.ProseConverter(FIGURES, STRINGS, quick=True).convert("Plain text, and *emphasis*.", EN)
     assert calls and placed
-    md = prose._new_markdown(FIGURES, EN, STRINGS)
+    md = prose._new_markdown(lambda key, language: prose.cite_figure(FIGURES[key], language, STRINGS),
+                             lambda url: (url, ""), EN, STRINGS)
     assert len(md.inlinePatterns) == len([n for n in fastmarkdown.INLINE_NEEDS if n in md.inlinePatterns])
     assert all(name in md.parser.blockprocessors for name in fastmarkdown.BLOCK_NEEDS)
 

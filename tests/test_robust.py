@@ -291,7 +291,8 @@ def _check(tmp_path, run_cli, files: dict[str, bytes | str]):
 
 def test_yaml_nested_too_deeply(tmp_path, run_cli):
     assert _check(tmp_path, run_cli, {"data/figures.yaml": "figures: " + "[" * 3000}) == (
-        1, ["data/figures.yaml:1:1: error: YAML nested too deeply to read"])
+        1, ["data/figures.yaml:1:59: error: YAML error: lists and mappings nested more than 50 deep: content "
+            "files need only a few levels (look for a stray '[', '{' or '-')"])
 
 
 def test_anchors_and_aliases_are_read_as_written(tmp_path, run_cli):

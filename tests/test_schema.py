@@ -5,8 +5,8 @@ from pathlib import Path
 import yaml
 
 from featuresite.errors import Diagnostics
-from featuresite.schema import (INVALID, Bool, Context, Date, Field, Int, ListOf, Number, PartialDate, Record,
-                                Slug, Str, Text, validate)
+from featuresite.schema import INVALID, Context, Field, ListOf, PartialDate, Record, validate
+from featuresite.scalars import Bool, Date, Int, Number, Slug, Str, Text
 
 PATH = Path("x.yaml")
 
@@ -93,4 +93,4 @@ def test_lists_report_each_bad_item():
     value, errors = check("[a, B, c]", ListOf(Slug()))
     assert value is INVALID
     assert errors == ["x.yaml:1:5: error: invalid id 'B': use lower-case letters a-z, digits and single hyphens, "
-                      "e.g. 'songshan-lab'"]
+                      "e.g. 'harbour-lab'"]

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..declared import Items, Nested, Shape, Value, field_docs, fields_of
-from ..schema import Bool, Date, Enum, Int, Number, Slug, Str, Text, Url
+from ..scalars import Bool, Date, Enum, Int, Number, Slug, Str, Text, Url
 from . import ID_FIELDS, KINDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "content.md"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from ..declared import Key, PartialDay, TextPair
 from ..errors import Diagnostics, Loc
-from ..schema import Enum, Number
+from ..scalars import Enum, Number
 from .common import Kind
 from .sources import SourceId
 
@@ -51,7 +51,10 @@ class Figures:
 
 
 def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
-    """A warning for each figure no article cites and the home page does not feature."""
+    """A warning for each figure no article cites and the home page does not feature (none when a file failed
+    to parse: it may be the one that cites them)."""
+    if parsed.incomplete:
+        return
     cited = {ref.target for ref in parsed.references if ref.kind == "figure"}
     for figure in site.figures.values():
         if figure.key not in cited and not figure.featured:

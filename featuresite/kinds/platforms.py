@@ -78,8 +78,8 @@ class Platforms:
         return [p for p in self.platforms if p.category == category_id]
 
 
-_PLATFORM_LINK_RE = re.compile(r"platforms/([a-z0-9]+(?:-[a-z0-9]+)*)/")
-"""A link from prose to a platform page."""
+_PLATFORM_LINK_RE = re.compile(r"(?:platform:|platforms/)([a-z0-9]+(?:-[a-z0-9]+)*)")
+"""A link from prose to a platform page: platform:<slug> (hrefs.py), or a relative link to its folder."""
 
 
 def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
@@ -90,11 +90,12 @@ def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
     linked = set(site.events_by_platform) | {
         slug for versions in site.articles.values() for a in versions.values()
         for slug in _PLATFORM_LINK_RE.findall(a.body)}
-    for platform in site.platforms.platforms:
+    # A file that failed to parse named nothing: its platforms would all look unlinked.
+    for platform in (site.platforms.platforms if not parsed.incomplete else ()):
         if platform.slug not in linked:
             diags.warning(platform.loc.path, platform.loc.line, platform.loc.col,
                           f"nothing links to platform '{platform.slug}': name it in an event's platforms "
-                          f"or link to it from an article (../../platforms/{platform.slug}/)")
+                          f"or link to it from an article ([...](platform:{platform.slug}))")
     warn_placeholders(site.platforms.platforms, diags)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from ..declared import MinItems, PartialDay, TextPair
 from ..errors import Loc
 from ..reader import Reader
-from ..schema import Int
+from ..scalars import Int
 from ..pagekind import PageKind, produced_by, sheet_file
 from .common import Kind
 from .sources import SourceId

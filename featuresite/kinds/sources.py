@@ -6,7 +6,7 @@ from typing import Annotated
 
 from ..declared import Key, MinItems, PartialDay, Ref, TextPair
 from ..errors import Loc
-from ..schema import Url
+from ..scalars import Url
 from ..pagekind import PageKind, sheet_file
 from .common import Kind
 

@@ -9,6 +9,7 @@ from ..declared import Key, MinItems, PartialDay, Ref, TextPair
 from ..errors import Diagnostics, Loc
 from ..reader import Reader
 from ..pagekind import PageKind, sheet_file
+from ..reserved import check_ids, template_ids
 from .common import Category, Kind, warn_placeholders
 from .sources import SourceId
 
@@ -73,8 +74,12 @@ def check(timeline: Timeline, reader: Reader) -> Timeline:
 
 
 def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
-    """A warning for each event that still holds placeholder text."""
-    warn_placeholders(site.timeline.events if site.timeline else (), diags)
+    """A warning for each event that still holds placeholder text; an error for each event id that is also an
+    id the templates give an element (the timeline page makes each event's id its anchor)."""
+    events = site.timeline.events if site.timeline else ()
+    warn_placeholders(events, diags)
+    if events:
+        check_ids(((event.id, event.loc) for event in events), "event", template_ids(site.templates_dir), diags)
 
 
 PAGES = (PageKind("timeline", 30, "{lang}/timeline/", template="timeline.html", sheet="timeline",

@@ -1,0 +1,192 @@
+"""Links in article prose: the forms editors write, what they become, and the check that each one leads
+somewhere on the built site.
+
+An editor links to the site with a page kind's name, which survives any base
+path and any page depth:
+
+    [the platform](platform:harbour-lab)      a page of one item: <kind>:<slug>
+    [the timeline](timeline:#event-2019)      a page of its own: <kind>: (with an anchor, if wanted)
+    [another article](article:some-slug#why)  pages per language open in the page's own language
+    ![a chart](media:chart.svg)               a file of content/media/
+
+While an article converts, `ProseLinks` hands every link and image of its
+prose to a resolver (the renderer's: `kind:` forms become URLs with the base
+path). What each page's prose links to is kept with the build, and after
+rendering `check_links` requires every link of every page to lead to a page,
+an anchor on that page (an id in its HTML) or a copied file of the built site.
+The ids come from the rendered pages themselves: no list of what templates
+write is kept here.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+from urllib.parse import unquote, urljoin, urlsplit
+
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import Diagnostics
+
+LINK_ATTRIBUTES = {"a": "href", "img": "src"}
+"""The elements of prose that link, and the attribute that holds the URL."""
+EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel")
+"""Schemes of links that leave the site (checked for form only: nothing is fetched)."""
+MEDIA = "media"
+"""The form for a file of content/media/: media:<path>."""
+
+
+class ProseLink(NamedTuple):
+    """One link or image of an article's prose, as written and as published."""
+
+    written: str
+    """The URL as the editor wrote it."""
+    published: str
+    """The URL in the page ('' when it leads nowhere)."""
+    problem: str
+    """Why it leads nowhere, found while converting (a `kind:` form naming nothing), else ''."""
+    line: int
+    """Where it is written in the article file (1-based)."""
+    col: int
+    """Column there (1-based)."""
+
+
+PageLinks = tuple[str, tuple[ProseLink, ...]]
+"""The article file a page's prose comes from, and the links of that prose."""
+
+
+class ProseLinks(Treeprocessor):
+    """Hands each link and image URL of the converted tree to `resolve(url)`, which gives (the URL to publish,
+    a problem or ''); keeps what was found for the converter to collect."""
+
+    def __init__(self, md, resolve: Callable[[str], tuple[str, str]]):
+        super().__init__(md)
+        self.resolve = resolve
+        self.found: list[tuple[str, str, str]] = []
+        """(written, published, problem) of the last conversion, in document order."""
+
+    def run(self, root):
+        found = self.found = []
+        for element in root.iter():
+            attribute = LINK_ATTRIBUTES.get(element.tag)
+            if attribute is None:
+                continue
+            written = element.get(attribute)
+            if written is None or element.get("class") in ("footnote-ref", "footnote-backref"):
+                continue  # a footnote's own links, made by the footnote extension: never wrong
+            published, problem = self.resolve(written)
+            if published != written:
+                element.set(attribute, published)
+            found.append((written, published, problem))
+
+
+def locate_links(found: list[tuple[str, str, str]], body: str, body_line: int) -> tuple[ProseLink, ...]:
+    """The links found in a converted body, each with its place in the file: the first place, after the
+    previous link's, where the URL is written."""
+    starts = [0] + [match.end() for match in re.finditer("\n", body)]
+    located = []
+    cursor = 0
+    for written, published, problem in found:
+        at = body.find(written, cursor) if written else -1
+        if at < 0:
+            at = body.find(written) if written else -1
+        if at < 0:
+            line, col = body_line, 1
+        else:
+            cursor = at + len(written)
+            index = _line_index(starts, at)
+            line, col = body_line + index, at - starts[index] + 1
+        located.append(ProseLink(written, published, problem, line, col))
+    return tuple(located)
+
+
+def _line_index(starts: list[int], offset: int) -> int:
+    low, high = 0, len(starts) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if starts[middle] <= offset:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+_ID_RE = re.compile(rb"""\sid=(?:"([^"]*)"|'([^']*)')""")
+
+
+def ids_in(html: bytes) -> set[str]:
+    """The id attributes of an HTML page (as our templates and Python-Markdown write them: quoted)."""
+    return {(double or single).decode("utf-8", "replace") for double, single in _ID_RE.findall(html)}
+
+
+def check_links(links: Mapping[str, PageLinks], page_urls: Mapping[str, str], files: set[str],
+                base_path: str, read: Callable[[str], bytes | None], diags: Diagnostics) -> None:
+    """Every link of every page's prose leads somewhere: a located error for each that does not, a warning
+    for each malformed external link.
+
+    links: output path -> (article file, its links); page_urls: output path -> the page's URL path (relative
+    to the base); files: every output path of the site; read: a page's bytes by output path (for its ids).
+    """
+    ids: dict[str, set[str]] = {}
+    for output, (source, found) in links.items():
+        here = base_path + page_urls[output]
+        for link in found:
+            problem = link.problem or _problem(link, here, output, files, base_path, read, ids)
+            if problem is None:
+                continue
+            if problem.startswith("warning:"):
+                diags.warning(source, link.line, link.col, problem[len("warning: "):])
+            else:
+                diags.error(source, link.line, link.col, problem)
+
+
+def _problem(link: ProseLink, here: str, output: str, files: set[str], base_path: str,
+             read: Callable[[str], bytes | None], ids: dict[str, set[str]]) -> str | None:
+    """What is wrong with one published link, or None."""
+    written, url = link.written, link.published
+    parts = urlsplit(url)
+    if parts.scheme or url.startswith("//"):
+        if parts.scheme in ("http", "https") and (not parts.netloc or any(c.isspace() for c in url)):
+            return f"warning: the link '{written}' is not a well-formed web address"
+        return None
+    if written.startswith("/"):
+        return (f"the link '{written}' starts at the domain's root, so it breaks when the site is published "
+                f"below a path: write {_suggestion(written, base_path)}")
+    target = urljoin(here, parts.path) if parts.path else here
+    if not target.startswith(base_path):
+        return f"the link '{written}' leads outside the site"
+    rel = unquote(posixpath.normpath(target[len(base_path):]) + ("/" if target.endswith("/") else ""))
+    rel = "" if rel in (".", "./") else rel
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    if rel not in files:
+        if rel + "/index.html" not in files:
+            return f"the link '{written}' leads nowhere: the site has no {rel} ({_hint(written)})"
+        rel += "/index.html"
+    if parts.fragment and rel.endswith(".html"):
+        if rel not in ids:
+            ids[rel] = ids_in(read(rel) or b"")
+        if unquote(parts.fragment) not in ids[rel]:
+            return f"the link '{written}' names an anchor #{unquote(parts.fragment)} that {rel} does not have"
+    return None
+
+
+def _hint(written: str) -> str:
+    """How to write a link to the site that survives any base path and page depth."""
+    return f"to link within the site write {_suggestion(written, '')}"
+
+
+def _suggestion(written: str, base_path: str) -> str:
+    name = posixpath.basename(written.split("#")[0].split("?")[0].rstrip("/"))
+    if "media/" in written or posixpath.splitext(name)[1] not in ("", ".html"):
+        return f"media:{name or 'file.png'} for a file of content/media/"
+    return "<kind>:<slug> (e.g. article:some-slug, platform:some-slug, timeline:#event-id)"
+
+
+def media_url(base_path: str, media_files: Mapping[str, bytes], path: str) -> tuple[str, str]:
+    """What media:<path> becomes: (URL, problem or '')."""
+    name = unquote(path.split("#")[0])
+    if name not in media_files:
+        return "", f"the link 'media:{path}' leads nowhere: content/media/ has no file {name}"
+    return f"{base_path}media/{path}", ""
