@@ -9,7 +9,7 @@ path and any page depth:
     [another article](article:some-slug#why)  pages per language open in the page's own language
     ![a chart](media:chart.svg)               a file of content/media/
 
-While an article converts, `ProseLinks` hands every link and image of its
+While an article converts, `prose.ProseLinks` hands every link and image of its
 prose to a resolver (the renderer's: `kind:` forms become URLs with the base
 path). What each page's prose links to is kept with the build, and after
 rendering `check_links` requires every link of every page to lead to a page,
@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
-from markdown.treeprocessors import Treeprocessor
 
-from .errors import Diagnostics
+from .errors import ContentErrors, Diagnostics
+
+if TYPE_CHECKING:
+    from .model import Site
 
 LINK_ATTRIBUTES = {"a": "href", "img": "src"}
 """The elements of prose that link, and the attribute that holds the URL."""
@@ -56,29 +59,30 @@ PageLinks = tuple[str, tuple[ProseLink, ...]]
 """The article file a page's prose comes from, and the links of that prose."""
 
 
-class ProseLinks(Treeprocessor):
-    """Hands each link and image URL of the converted tree to `resolve(url)`, which gives (the URL to publish,
-    a problem or ''); keeps what was found for the converter to collect."""
+def check_site_links(site: Site, links: Mapping[str, PageLinks], read: Callable[[str], bytes | None],
+                     diags: Diagnostics, strict: bool) -> None:
+    """After rendering: every link of every page's prose leads somewhere (check_links); raises ContentErrors
+    if one does not. links: what each page's prose links to (of the pages rendered now and before); read: a
+    page's bytes by output path, as this build leaves it (see reader)."""
+    urls = {page.output_path: page.url_path for page in site.pages}
+    check_links({page: found for page, found in links.items() if page in urls}, urls, site.output_files(),
+                site.config.base_path, read, diags)
+    if strict:
+        diags.make_strict()
+    if diags.errors:
+        raise ContentErrors(diags)
 
-    def __init__(self, md, resolve: Callable[[str], tuple[str, str]]):
-        super().__init__(md)
-        self.resolve = resolve
-        self.found: list[tuple[str, str, str]] = []
-        """(written, published, problem) of the last conversion, in document order."""
 
-    def run(self, root):
-        found = self.found = []
-        for element in root.iter():
-            attribute = LINK_ATTRIBUTES.get(element.tag)
-            if attribute is None:
+def reader(*folders: Path) -> Callable[[str], bytes | None]:
+    """A page's bytes by output path, from the first of these folders that has it."""
+    def read(rel: str) -> bytes | None:
+        for folder in folders:
+            try:
+                return (folder / rel).read_bytes()
+            except OSError:
                 continue
-            written = element.get(attribute)
-            if written is None or element.get("class") in ("footnote-ref", "footnote-backref"):
-                continue  # a footnote's own links, made by the footnote extension: never wrong
-            published, problem = self.resolve(written)
-            if published != written:
-                element.set(attribute, published)
-            found.append((written, published, problem))
+        return None
+    return read
 
 
 def locate_links(found: list[tuple[str, str, str]], body: str, body_line: int) -> tuple[ProseLink, ...]:

@@ -201,6 +201,10 @@ class Site:
                      for name, data in self.media_files.items())
         return found
 
+    def output_files(self) -> set[str]:
+        """Every output path of the site: its pages and copied files."""
+        return {page.output_path for page in self.pages} | set(self.copied())
+
     def article_order(self) -> list[str]:
         """Article slugs, newest first (then by slug, so the order never depends on the disk)."""
         return list(self._article_order)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .cache import BuildCache, BuildState, Fingerprint, cache_dir_for, fingerprint, generator_version
 from .errors import ContentErrors, Diagnostics, UsageError
+from .hrefs import check_site_links, reader
 from .files import MAX_TEXT_BYTES, check_folder, look_at, read_folder
 from .write import (MARKER, Staging, check_output_dir, output_intact, output_lock, patching_site, recover,
                     replacing_site, write_site)
@@ -22,11 +23,8 @@ from .write import (MARKER, Staging, check_output_dir, output_intact, output_loc
 if TYPE_CHECKING:
     import jinja2
 
-    from collections.abc import Mapping
-
     from .batch import Rendered
     from .depgraph import DepGraph
-    from .hrefs import PageLinks
     from .model import Page, Site
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -247,33 +245,6 @@ def _render_all(site: Site, diags: Diagnostics, env: jinja2.Environment | None =
     return rendered
 
 
-def check_prose_links(site: Site, links: Mapping[str, PageLinks], read: Callable[[str], bytes | None],
-                      diags: Diagnostics, strict: bool) -> None:
-    """After rendering: every link of every page's prose leads somewhere (hrefs.py); raises ContentErrors if
-    one does not. links: what each page's prose links to (of the pages rendered now and before); read: a
-    page's bytes by output path, as this build leaves it."""
-    from .hrefs import check_links
-    urls = {page.output_path: page.url_path for page in site.pages}
-    check_links({page: found for page, found in links.items() if page in urls}, urls, site_files(site),
-                site.config.base_path, read, diags)
-    if strict:
-        diags.make_strict()
-    if diags.errors:
-        raise ContentErrors(diags)
-
-
-def _reader(*folders: Path) -> Callable[[str], bytes | None]:
-    """A page's bytes from the first of these folders that has it."""
-    def read(rel: str) -> bytes | None:
-        for folder in folders:
-            try:
-                return (folder / rel).read_bytes()
-            except OSError:
-                continue
-        return None
-    return read
-
-
 def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
                 env: jinja2.Environment | None = None,
                 select: Callable[[Site], list[Page]] | None = None, record: bool = False
@@ -291,7 +262,7 @@ def render_site(options: Options, diags: Diagnostics, cache: ParseCache | None =
     if select:
         return site, _render(site, select(site), diags, env, record=record)
     rendered = _render_all(site, diags, env, record=record)
-    check_prose_links(site, rendered.graph.links, rendered.files.get, diags, options.strict)
+    check_site_links(site, rendered.graph.links, rendered.files.get, diags, options.strict)
     return site, rendered
 
 
@@ -350,11 +321,6 @@ class BuildReport:
     """How many files the site has."""
     written: int
     """How many of them this build wrote (0: the site was up to date)."""
-
-
-def site_files(site: Site) -> set[str]:
-    """Every output path of the site: its pages and copied files."""
-    return {page.output_path for page in site.pages} | set(site.copied())
 
 
 def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None = None,
@@ -421,21 +387,22 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
                    if inputs.digests.get(path) != before.get(path)}
         graph = store.load_graph() if state is not None else None
         if graph is None:
-            with replacing_site(out_dir) as staging:
+            with replacing_site(out_dir, store.folder / "spare") as staging:
                 graph = _render_all(site, diags, env, staging, record=True).graph
-                check_prose_links(site, graph.links, _reader(staging.folder), diags, options.strict)
+                check_site_links(site, graph.links, reader(staging.folder), diags, options.strict)
         else:
             pages = stale_pages(graph, site, env, changed)
             # A whole new site too, swapped in at once: the pages that changed written, every other file
             # of the last build that the site still has carried over as it is (hard-linked).
-            current = site_files(site) | {MARKER}
+            current = site.output_files() | {MARKER}
             keep = {rel: stamp for rel, stamp in state.output.items() if rel in current}
-            with patching_site(out_dir, keep, removing=len(keep) < len(state.output)) as staging:
+            with patching_site(out_dir, keep, removing=len(keep) < len(state.output),
+                               spare=store.folder / "spare") as staging:
                 graph.merge(_render(site, pages, diags, env, staging, record=True).graph)
                 for rel, (data, source) in site.copied().items():
                     if str(source) in changed or rel not in state.output:
                         staging.write(rel, data)
-                check_prose_links(site, graph.links, _reader(staging.folder, out_dir), diags, options.strict)
+                check_site_links(site, graph.links, reader(staging.folder, out_dir), diags, options.strict)
         stamps = {**staging.carried, **staging.stamps}
         store.save(BuildState(store.key, inputs, stamps, diags.warnings), graph,
                    {path: parsed.entries[path] for path in parsed.updated},

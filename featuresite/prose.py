@@ -24,7 +24,7 @@ from markdown.util import AMP_SUBSTITUTE, STX, AtomicString
 from . import fastmarkdown
 from .formatting import format_figure
 from .headings import HeadingIds
-from .hrefs import ProseLinks
+from .hrefs import LINK_ATTRIBUTES
 from .model import Figure, Language, TextPair
 from .prosebounds import bounds_problems
 # The raw HTML policy, also imported from here by other modules (svgcheck) and tests.
@@ -117,6 +117,31 @@ class _HtmlScanNeeded(Treeprocessor):
                     or attribute_problem(tag, name.lower(), value)):
                 return True
         return False
+
+
+class ProseLinks(Treeprocessor):
+    """Hands each link and image URL of the converted tree to `resolve(url)`, which gives (the URL to publish,
+    a problem or ''); keeps what was found for the converter to collect."""
+
+    def __init__(self, md, resolve: Callable[[str], tuple[str, str]]):
+        super().__init__(md)
+        self.resolve = resolve
+        self.found: list[tuple[str, str, str]] = []
+        """(written, published, problem) of the last conversion, in document order."""
+
+    def run(self, root):
+        found = self.found = []
+        for element in root.iter():
+            attribute = LINK_ATTRIBUTES.get(element.tag)
+            if attribute is None:
+                continue
+            written = element.get(attribute)
+            if written is None or element.get("class") in ("footnote-ref", "footnote-backref"):
+                continue  # a footnote's own links, made by the footnote extension: never wrong
+            published, problem = self.resolve(written)
+            if published != written:
+                element.set(attribute, published)
+            found.append((written, published, problem))
 
 
 class _FeatureProse(Extension):

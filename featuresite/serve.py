@@ -29,7 +29,8 @@ from .errors import ContentErrors, Diagnostic, Diagnostics
 from .files import files_below
 from .model import Page, Site
 from .depgraph import DepGraph
-from .pipeline import Options, ParseCache, check_prose_links, render_site, site_files, stale_pages
+from .hrefs import check_site_links
+from .pipeline import Options, ParseCache, render_site, stale_pages
 from .render import make_environment
 
 log = logging.getLogger("featuresite.serve")
@@ -116,14 +117,14 @@ class Preview:
             self.files, self.graph = rendered.files, rendered.graph
         else:
             # Pages that no longer exist (an article removed) go; the rendered ones replace theirs.
-            current = site_files(site)
+            current = site.output_files()
             self.files = {path: data for path, data in self.files.items() if path in current}
             self.files.update(rendered.files)
             # Copied files are cheap to take again and not pages: always the current ones.
             self.files.update((rel, data) for rel, (data, _) in site.copied().items())
             self.graph.merge(rendered.graph)
             try:
-                check_prose_links(site, self.graph.links, self.files.get, diags, self.options.strict)
+                check_site_links(site, self.graph.links, self.files.get, diags, self.options.strict)
             except ContentErrors:
                 self.problems, self.warnings = diags.sorted(), []
                 self.graph = None  # (the next change rebuilds all)

@@ -131,12 +131,13 @@ def output_lock(out_dir: Path, wait: float | None = None,
 def write_file(folder: Path, rel: str, data: bytes) -> FileStamp:
     """Write data to a new file folder/rel (making its folders); returns the file's stamp.
 
-    Never into an existing file (FileExistsError): in a staging folder, a file
-    already there may be a hard link to a file of the live site.
+    Never into an existing file: in a staging folder, a file already there may
+    be a hard link to a file of the live site, so it is unlinked (the live
+    site's name for it stays) and a new file is made.
     """
     target = folder / rel
     if os.path.lexists(target):
-        raise FileExistsError(errno.EEXIST, "not written over: it may be a file of the live site", str(target))
+        os.unlink(target)
     try:
         target.write_bytes(data)
     except FileNotFoundError:
@@ -167,16 +168,18 @@ def _new_staging(out: Path) -> Path:
     return out.parent / f".{out.name}.{STAGING_TAG}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def replacing_site(out_dir: Path) -> contextlib.AbstractContextManager[Staging]:
+def replacing_site(out_dir: Path, spare: Path | None = None) -> contextlib.AbstractContextManager[Staging]:
     """Stage a whole new site. When the block ends, the staged folder takes out_dir's place in one step;
     if it raises, the staged folder is removed and out_dir is untouched.
 
     The caller holds output_lock(out_dir). The stamps after the block are the site's (a rename keeps them).
+    spare: where to keep the replaced site for the next incremental build to reuse (see patching_site);
+    without one it is deleted.
     """
-    return _new_site(out_dir, None, True)
+    return _new_site(out_dir, None, True, spare)
 
 
-def patching_site(out_dir: Path, keep: dict[str, FileStamp], removing: bool
+def patching_site(out_dir: Path, keep: dict[str, FileStamp], removing: bool, spare: Path | None = None
                   ) -> contextlib.AbstractContextManager[Staging]:
     """Stage a new site made of the files the block writes and, unchanged, the `keep` files of the
     current site that it does not write (an incremental build); then as replacing_site. Files of
@@ -187,28 +190,40 @@ def patching_site(out_dir: Path, keep: dict[str, FileStamp], removing: bool
     that are not in `keep`. The caller holds output_lock(out_dir) and has checked that out_dir is the
     site it wrote (output_intact). After the block, staging.stamps holds the files written,
     staging.carried those kept (see _carry_over).
+
+    spare: a folder holding the site a previous build replaced, kept there by that build. Made into the
+    staging folder, it already has the folders and (hard links to) the files that did not change since:
+    only the rest is linked or written (a page per folder makes creating folders most of the cost of a
+    new tree). The site it replaces is kept there in turn.
     """
-    return _new_site(out_dir, keep, removing)
+    return _new_site(out_dir, keep, removing, spare)
 
 
 @contextlib.contextmanager
-def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool) -> Iterator[Staging]:
+def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool,
+              spare: Path | None) -> Iterator[Staging]:
     """replacing_site (keep None) and patching_site."""
     out = out_dir.resolve()
     # Named before it exists, so that an interrupt at any moment after this line finds it to remove.
     staging = Staging(_new_staging(out))
     old: Path | None = None
+    present: set[str] = set()
     try:
-        staging.folder.mkdir()
+        if keep and spare is not None and spare.is_dir() and not spare.is_symlink():
+            # (a rename: a kill from here on leaves a staging folder, which the next build removes)
+            os.rename(spare, staging.folder)
+            present = _prune(staging.folder, keep)
+        else:
+            staging.folder.mkdir()
         os.chmod(staging.folder, 0o755)
         yield staging
         if keep is not None and not staging.stamps and not removing:
             staging.carried = dict(keep)  # the site as it is: no new folder to swap in
-            shutil.rmtree(staging.folder, ignore_errors=True)
+            _keep_as_spare(staging.folder, spare)
             return
         # After the block: what it wrote is never replaced by a link to the old file.
         if keep:
-            _carry_over(out, staging, keep)
+            _carry_over(out, staging, keep, present)
         if MARKER not in staging.carried:
             staging.write(MARKER, b"Written by featuresite; this folder is replaced on every build.\n")
         with _signals_deferred():
@@ -219,7 +234,42 @@ def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool) 
         shutil.rmtree(staging.folder, ignore_errors=True)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)  # if this is interrupted, the next build finishes it
+        _keep_as_spare(old, spare)
+
+
+def _keep_as_spare(folder: Path, spare: Path | None) -> None:
+    """Keep a folder holding a site as the spare for the next incremental build, or delete it (if either
+    is interrupted, the next build finishes it)."""
+    if spare is not None:
+        try:
+            if spare.exists() or spare.is_symlink():
+                shutil.rmtree(spare) if spare.is_dir() and not spare.is_symlink() else spare.unlink()
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(folder, spare)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _prune(folder: Path, keep: dict[str, FileStamp]) -> set[str]:
+    """Leave in a reused site folder only the files that are the current site's own (the same file: a
+    hard link made by an earlier build, with its stamp) and still kept, and the folders that hold any;
+    returns the files left, by path relative to the folder. Every other file is unlinked: never written."""
+    present: set[str] = set()
+    for dirpath, _, filenames in os.walk(folder, topdown=False):
+        rel_dir = os.path.relpath(dirpath, folder)
+        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        for name in filenames:
+            rel, path = prefix + name, os.path.join(dirpath, name)
+            info = os.lstat(path)
+            if keep.get(rel) == (info.st_size, info.st_mtime_ns, info.st_ino):
+                present.add(rel)
+            else:
+                os.unlink(path)
+        if prefix and not os.listdir(dirpath):
+            os.rmdir(dirpath)  # (bottom-up: its own folders were handled first)
+    return present
 
 
 _CANNOT_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EACCES, errno.EMLINK, errno.ENOSYS, errno.EINVAL,
@@ -227,14 +277,18 @@ _CANNOT_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EACCES, errno.EMLINK, 
 """What os.link fails with where the file system (or this file) allows no further hard link."""
 
 
-def _carry_over(out: Path, staging: Staging, keep: dict[str, FileStamp]) -> None:
+def _carry_over(out: Path, staging: Staging, keep: dict[str, FileStamp], present: set[str]) -> None:
     """Put each `keep` file of out that staging does not hold into staging, at the same path: a hard link
-    (the same file, so its stamp is the one recorded), or, where no link can be made, a copy (a new stamp)."""
+    (the same file, so its stamp is the one recorded), or, where no link can be made, a copy (a new stamp).
+    present: the files staging already holds as the same files (_prune)."""
     source_root, target_root = str(out) + os.sep, str(staging.folder) + os.sep
     made = {""}  # folders known to exist in staging
     linking = True
     for rel, stamp in keep.items():
         if rel in staging.stamps:
+            continue
+        if rel in present:
+            staging.carried[rel] = stamp
             continue
         folder = rel.rpartition("/")[0]
         if folder not in made:

@@ -306,3 +306,33 @@ def test_fingerprint_reuses_a_digest_only_for_a_file_untouched_since(tmp_path):
     moved.write_text("one")
     moved.replace(article)
     assert cache.fingerprint((tmp_path,), old).digests[path] == first.digests[path]
+
+
+def test_the_replaced_site_is_reused_by_the_next_incremental_build(project):
+    """The folder a build replaces is kept (in the cache) and becomes the next build's staging folder: its
+    files that are still the site's stay, whatever else it holds is dropped, and nothing is written in
+    place."""
+    content, site, build, without_cache = project
+    spare = site.parent / ".featuresite-cache" / "site" / "spare"
+    titles = ["The Tidewater Harbour Observatory opens", "Tidewater's Harbour Observatory opens",
+              "Tidewater Harbour Observatory is open"]
+    _edit(content / "articles" / "harbour-opens.en.md", "title: Tidewater Harbour Observatory opens",
+          f"title: {titles[0]}")
+    build()
+    assert spare.is_dir() and (spare / "index.html").is_file()  # the first site, kept
+    # What a killed build or a hand may leave in the spare: a changed file, a stray one, an empty folder.
+    (spare / "en" / "index.html").unlink()
+    (spare / "en" / "index.html").write_text("tampered", encoding="utf-8")
+    (spare / "stray.html").write_text("stray", encoding="utf-8")
+    (spare / "empty" / "deeper").mkdir(parents=True)
+    for before, after in zip(titles, titles[1:]):
+        live = _tree(site)
+        inodes = {rel: os.stat(site / rel).st_ino for rel in live}
+        _edit(content / "articles" / "harbour-opens.en.md", f"title: {before}", f"title: {after}")
+        assert "rebuilt" in build()
+        assert _tree(site) == without_cache()  # nothing of the spare's own shows
+        assert not (site / "empty").exists()
+        unchanged = {rel for rel in live if _tree(site).get(rel) == live[rel]}
+        assert unchanged and all(os.stat(site / rel).st_ino == inodes[rel] for rel in unchanged)
+        assert _tree(spare) == live  # the site just replaced, kept for the next build
+    assert "is up to date" in build()

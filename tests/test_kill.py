@@ -68,13 +68,19 @@ def previous(corpus, tmp_path_factory):
     """The corpus built once: the site every test starts from (copied), and how many seconds
     that build took to reach its write phase."""
     out = tmp_path_factory.mktemp("previous") / "site"
-    started = time.monotonic()
-    with _reaped(_build(corpus, out, "https://example.org/")) as first:
-        while not _staging(out) and first.poll() is None:
-            time.sleep(0.001)
-        to_write = time.monotonic() - started
-        assert first.wait(timeout=300) == 0
-    return out, to_write
+    times = []
+    # Built twice, the second time timed: a first build in a fresh process pays for cold file caches, and
+    # a time taken from it let a kill meant for rendering land after a warm build had finished.
+    for _ in range(2):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out.parent / ".featuresite-cache", ignore_errors=True)
+        started = time.monotonic()
+        with _reaped(_build(corpus, out, "https://example.org/")) as first:
+            while not _staging(out) and first.poll() is None:
+                time.sleep(0.001)
+            times.append(time.monotonic() - started)
+            assert first.wait(timeout=300) == 0
+    return out, min(times)
 
 
 @pytest.mark.parametrize("phase", ["render", "write"])
