@@ -133,10 +133,19 @@ def check_links(links: Mapping[str, PageLinks], page_urls: Mapping[str, str], fi
     to the base); files: every output path of the site; read: a page's bytes by output path (for its ids).
     """
     ids: dict[str, set[str]] = {}
+    known: dict[tuple[str, str, str], str | None] = {}  # many pages link to the same pages
     for output, (source, found) in links.items():
         here = base_path + page_urls[output]
         for link in found:
-            problem = link.problem or _problem(link, here, output, files, base_path, read, ids)
+            if link.problem:
+                problem = link.problem
+            else:
+                # What a link gives depends on the page only when it is relative (or names this page's ids).
+                key = (link.written, link.published,
+                       "" if link.published.startswith(("/", "http:", "https:")) else here)
+                problem = known.get(key, False)
+                if problem is False:
+                    problem = known[key] = _problem(link, here, output, files, base_path, read, ids)
             if problem is None:
                 continue
             if problem.startswith("warning:"):

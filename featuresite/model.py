@@ -104,12 +104,13 @@ class Page:
     slug: str | None = None
     """Article or platform slug."""
 
-    @property
+    # (worked out once per page: every stage asks for them, a rebuild thousands of times)
+    @cached_property
     def url_path(self) -> str:
         """URL path relative to the base URL ('' for the landing page)."""
         return locate(self.kind, self.lang, self.slug)[0]
 
-    @property
+    @cached_property
     def output_path(self) -> str:
         """File path relative to the output folder."""
         return locate(self.kind, self.lang, self.slug)[1]

@@ -48,23 +48,35 @@ class Parsed:
 
 
 _FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
-_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+_CODE_SPAN_RE = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+"""A code span as Python-Markdown finds one (its BACKTICK_RE): within a paragraph, across its lines."""
 
 
 def _code_blanked(body: str) -> list[str]:
     """Every line of the body, with code blocks emptied and code spans blanked (columns kept):
     what is shown as code (`{{key}}`, `<a onclick>`) is text, not a citation or HTML."""
-    lines = []
+    lines: list[str] = []
+    paragraph: list[str] = []  # the lines of the paragraph being read (code spans may cross its lines)
+
+    def end_paragraph() -> None:
+        text = "\n".join(paragraph)
+        if "`" in text:
+            text = _CODE_SPAN_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+        lines.extend(text.split("\n") if paragraph else ())
+        paragraph.clear()
     fence = None
     for line in body.splitlines():
         match = _FENCE_RE.match(line) if line[:4].lstrip()[:1] in ("`", "~") else None
+        if match or fence is not None or not line.strip():
+            end_paragraph()
         if match:
             fence = None if fence == match.group(1) else (fence or match.group(1))
             lines.append("")
         elif fence is None:
-            lines.append(_CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line)
+            paragraph.append(line)
         else:
             lines.append("")
+    end_paragraph()
     return lines
 
 

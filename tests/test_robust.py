@@ -443,3 +443,18 @@ def test_preview_binds_to_loopback_by_default_and_warns_otherwise(monkeypatch, c
     assert cli.main(["serve", "--content", str(FIXTURES / "minimal"), "--host", "0.0.0.0"]) == 0
     assert calls[-1]["host"] == "0.0.0.0"
     assert "warning: serving on 0.0.0.0, not on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_a_code_span_across_lines_hides_no_citation(tmp_path, run_cli):
+    """Python-Markdown ends a code span on a later line of its paragraph; the parse stage reads the prose the
+    same way, so the citation after it is checked (here: unknown), not met first while rendering."""
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "minimal", site)
+    article = site / "articles" / "hello.en.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text + "\n`a\nb` {{no-such-figure}} `\n", encoding="utf-8")
+    line = text.count("\n") + 3
+    result = run_cli(["check", "--content", "."], cwd=site)
+    assert result.code == 1 and "internal error" not in result.err, result.err
+    assert any(m.startswith(f"articles/hello.en.md:{line}:4: error: ") and "no-such-figure" in m
+               for m in result.messages), result.err
