@@ -209,9 +209,7 @@ def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool,
     old: Path | None = None
     present: set[str] = set()
     try:
-        if keep and spare is not None and spare.is_dir() and not spare.is_symlink():
-            # (a rename: a kill from here on leaves a staging folder, which the next build removes)
-            os.rename(spare, staging.folder)
+        if keep and spare is not None and spare.is_dir() and not spare.is_symlink() and _take(spare, staging):
             present = _prune(staging.folder, keep)
         else:
             staging.folder.mkdir()
@@ -235,6 +233,17 @@ def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool,
         raise
     if old is not None:
         _keep_as_spare(old, spare)
+
+
+def _take(spare: Path, staging: Staging) -> bool:
+    """Make the spare folder the staging folder (a rename: a kill from then on leaves a staging folder,
+    which the next build removes); False where it cannot be (another file system): then it is dropped."""
+    try:
+        os.rename(spare, staging.folder)
+        return True
+    except OSError:
+        shutil.rmtree(spare, ignore_errors=True)
+        return False
 
 
 def _keep_as_spare(folder: Path, spare: Path | None) -> None:

@@ -336,3 +336,23 @@ def test_the_replaced_site_is_reused_by_the_next_incremental_build(project):
         assert unchanged and all(os.stat(site / rel).st_ino == inodes[rel] for rel in unchanged)
         assert _tree(spare) == live  # the site just replaced, kept for the next build
     assert "is up to date" in build()
+
+
+def test_a_spare_that_cannot_be_moved_is_dropped(project, monkeypatch):
+    """Where the spare cannot become the staging folder (say, the cache is on another file system), the
+    build makes a new folder, as without a spare."""
+    content, site, build, without_cache = project
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish market", "derelict fish hall")
+    build()
+    spare = site.parent / ".featuresite-cache" / "site" / "spare"
+    assert spare.is_dir()
+    rename = os.rename
+
+    def refuse(source, target, *args, **kwargs):
+        if Path(source) == spare:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return rename(source, target, *args, **kwargs)
+    monkeypatch.setattr(os, "rename", refuse)
+    _edit(content / "articles" / "harbour-opens.en.md", "derelict fish hall", "derelict fish shed")
+    assert "rebuilt" in build()
+    assert _tree(site) == without_cache()
