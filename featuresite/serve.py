@@ -118,17 +118,18 @@ class Preview:
         else:
             # Pages that no longer exist (an article removed) go; the rendered ones replace theirs.
             current = site.output_files()
-            self.files = {path: data for path, data in self.files.items() if path in current}
-            self.files.update(rendered.files)
+            files = {path: data for path, data in self.files.items() if path in current}
+            files.update(rendered.files)
             # Copied files are cheap to take again and not pages: always the current ones.
-            self.files.update((rel, data) for rel, (data, _) in site.copied().items())
+            files.update((rel, data) for rel, (data, _) in site.copied().items())
             self.graph.merge(rendered.graph)
-            try:
-                check_site_links(site, self.graph.links, self.files.get, diags, self.options.strict)
-            except ContentErrors:
+            try:  # (a full build checks its links in render_site)
+                check_site_links(site, self.graph.links, files.get, diags, self.options.strict)
+            except ContentErrors:  # the last good pages stay, as for any other error
                 self.problems, self.warnings = diags.sorted(), []
                 self.graph = None  # (the next change rebuilds all)
                 return
+            self.files = files
         self.site, self.problems, self.warnings = site, [], diags.sorted()
         self.last_rebuilt = len(rendered.files)
 

@@ -137,3 +137,25 @@ def test_served_paths_stay_inside_the_site(tmp_path):
         assert preview.response(path)[0].startswith("404"), path
     assert preview.response("/zh")[0].startswith("301")
     assert preview.response("/zh/")[0] == "200 OK"
+
+
+def test_a_link_broken_by_an_edit_elsewhere_shows_as_an_error_and_keeps_the_last_good_pages(tmp_path):
+    """An article links to another's heading; renaming that heading breaks the link on a page the preview
+    does not render again: the error page names the link, and the last good pages stay until it is fixed."""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "bilingual", content)
+    linking = content / "articles/ranking-climb.en.md"
+    linking.write_text(linking.read_text(encoding="utf-8") + "\nSee [the opening](article:harbour-opens#opening-day).\n",
+                       encoding="utf-8")
+    preview = _preview(content)
+    assert preview.problems == []
+    good = dict(preview.files)
+    _edit(content / "articles/harbour-opens.en.md", "{#opening-day}", "{#the-opening}")
+    preview.rebuild(preview.changes())
+    status, _, body = preview.response("/en/")
+    assert status.startswith("500") and "names an anchor #opening-day that en/articles/harbour-opens/index.html " \
+                                       "does not have" in body.decode()
+    assert preview.files == good
+    _edit(content / "articles/harbour-opens.en.md", "{#the-opening}", "{#opening-day}")
+    preview.rebuild(preview.changes())
+    assert preview.problems == [] and preview.files == _full_build(content)
