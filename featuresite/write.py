@@ -263,21 +263,33 @@ def _keep_as_spare(folder: Path, spare: Path | None) -> None:
 
 def _prune(folder: Path, keep: dict[str, FileStamp]) -> set[str]:
     """Leave in a reused site folder only the files that are the current site's own (the same file: a
-    hard link made by an earlier build, with its stamp) and still kept, and the folders that hold any;
-    returns the files left, by path relative to the folder. Every other file is unlinked: never written."""
+    hard link made by an earlier build) and still kept, and the folders that hold any; returns the files
+    left, by path relative to the folder. Every other file is unlinked: never written.
+
+    The same inode is the same file (while the folder holds it, no other file can have its number), and
+    the directory listing gives each entry's inode: nothing is stat'ed."""
+    inodes = {rel: stamp[2] for rel, stamp in keep.items()}
     present: set[str] = set()
-    for dirpath, _, filenames in os.walk(folder, topdown=False):
-        rel_dir = os.path.relpath(dirpath, folder)
-        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        for name in filenames:
-            rel, path = prefix + name, os.path.join(dirpath, name)
-            info = os.lstat(path)
-            if keep.get(rel) == (info.st_size, info.st_mtime_ns, info.st_ino):
+
+    def prune(path: str, prefix: str) -> bool:
+        """Whether anything is left in the folder."""
+        left = False
+        with os.scandir(path) as listing:
+            entries = list(listing)
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if prune(entry.path, rel + "/"):
+                    left = True
+                else:
+                    os.rmdir(entry.path)
+            elif inodes.get(rel) == entry.inode():
                 present.add(rel)
+                left = True
             else:
-                os.unlink(path)
-        if prefix and not os.listdir(dirpath):
-            os.rmdir(dirpath)  # (bottom-up: its own folders were handled first)
+                os.unlink(entry.path)
+        return left
+    prune(str(folder), "")
     return present
 
 
