@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .spare import keep_as_spare, prune, take
 
 try:
     import fcntl
@@ -209,15 +210,15 @@ def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool,
     old: Path | None = None
     present: set[str] = set()
     try:
-        if keep and spare is not None and spare.is_dir() and not spare.is_symlink() and _take(spare, staging):
-            present = _prune(staging.folder, keep)
+        if keep and spare is not None and spare.is_dir() and not spare.is_symlink() and take(spare, staging.folder):
+            present = prune(staging.folder, keep)
         else:
             staging.folder.mkdir()
         os.chmod(staging.folder, 0o755)
         yield staging
         if keep is not None and not staging.stamps and not removing:
             staging.carried = dict(keep)  # the site as it is: no new folder to swap in
-            _keep_as_spare(staging.folder, spare)
+            keep_as_spare(staging.folder, spare)
             return
         # After the block: what it wrote is never replaced by a link to the old file.
         if keep:
@@ -232,65 +233,7 @@ def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool,
         shutil.rmtree(staging.folder, ignore_errors=True)
         raise
     if old is not None:
-        _keep_as_spare(old, spare)
-
-
-def _take(spare: Path, staging: Staging) -> bool:
-    """Make the spare folder the staging folder (a rename: a kill from then on leaves a staging folder,
-    which the next build removes); False where it cannot be (another file system): then it is dropped."""
-    try:
-        os.rename(spare, staging.folder)
-        return True
-    except OSError:
-        shutil.rmtree(spare, ignore_errors=True)
-        return False
-
-
-def _keep_as_spare(folder: Path, spare: Path | None) -> None:
-    """Keep a folder holding a site as the spare for the next incremental build, or delete it (if either
-    is interrupted, the next build finishes it)."""
-    if spare is not None:
-        try:
-            if spare.exists() or spare.is_symlink():
-                shutil.rmtree(spare) if spare.is_dir() and not spare.is_symlink() else spare.unlink()
-            spare.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(folder, spare)
-            return
-        except OSError:
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _prune(folder: Path, keep: dict[str, FileStamp]) -> set[str]:
-    """Leave in a reused site folder only the files that are the current site's own (the same file: a
-    hard link made by an earlier build) and still kept, and the folders that hold any; returns the files
-    left, by path relative to the folder. Every other file is unlinked: never written.
-
-    The same inode is the same file (while the folder holds it, no other file can have its number), and
-    the directory listing gives each entry's inode: nothing is stat'ed."""
-    inodes = {rel: stamp[2] for rel, stamp in keep.items()}
-    present: set[str] = set()
-
-    def prune(path: str, prefix: str) -> bool:
-        """Whether anything is left in the folder."""
-        left = False
-        with os.scandir(path) as listing:
-            entries = list(listing)
-        for entry in entries:
-            rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if prune(entry.path, rel + "/"):
-                    left = True
-                else:
-                    os.rmdir(entry.path)
-            elif inodes.get(rel) == entry.inode():
-                present.add(rel)
-                left = True
-            else:
-                os.unlink(entry.path)
-        return left
-    prune(str(folder), "")
-    return present
+        keep_as_spare(old, spare)
 
 
 _CANNOT_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EACCES, errno.EMLINK, errno.ENOSYS, errno.EINVAL,
