@@ -73,13 +73,14 @@ def new(kind: str, slug: str, options: Options, out: TextIO, diags: Diagnostics)
     site = load_site(options, Diagnostics())  # for defaults (first source, first category); may have errors
     source = next(iter(site.sources), "SOURCE-ID") if site else "SOURCE-ID"
     if kind == "article":
-        return _new_article(slug, languages, source, options.content_dir, out)
+        return _new_article(slug, languages, source, options.content_dir, out, diags)
     sheet, list_key, id_key = {"platform": ("platforms", "platforms", "slug"),
                                "event": ("timeline", "events", "id")}[kind]
     return _new_entry(kind, slug, sheet, list_key, id_key, languages, source, options.content_dir, out, diags)
 
 
-def _new_article(slug: str, languages: tuple[str, ...], source: str, content_dir: Path, out: TextIO) -> int:
+def _new_article(slug: str, languages: tuple[str, ...], source: str, content_dir: Path, out: TextIO,
+                 diags: Diagnostics) -> int:
     folder = content_dir / "articles"
     paths = {lang: folder / f"{slug}.{lang}.md" for lang in languages}
     existing = {lang: p for lang, p in paths.items() if p.exists()}
@@ -88,9 +89,17 @@ def _new_article(slug: str, languages: tuple[str, ...], source: str, content_dir
     # A translation must share its original's date and sources: copy them from an existing version.
     date, sources = datetime.date.today().isoformat(), f"[{source}]"
     for path in existing.values():
-        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1]) or {}
+        try:
+            meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1]) or {}
+        except (OSError, UnicodeDecodeError, IndexError, RecursionError, yaml.YAMLError):
+            meta = None
+        if not isinstance(meta, dict) or not isinstance(meta.get("sources", []), list):
+            # (what exactly is wrong, check reports with its line)
+            diags.error(path, 1, 1, "cannot read this translation's front matter to copy its date and sources: "
+                        "`python build.py check` shows what is wrong; fix it, then try again")
+            raise ContentErrors(diags)
         date = str(meta.get("date", date))
-        sources = "[" + ", ".join(meta.get("sources") or [source]) + "]"
+        sources = "[" + ", ".join(str(item) for item in meta.get("sources") or [source]) + "]"
         print(f"exists, left as it is: {display_path(path)}", file=out)
     folder.mkdir(parents=True, exist_ok=True)
     for lang, path in paths.items():

@@ -101,3 +101,14 @@ def test_new_rejects_bad_ids(tmp_path, run_cli):
         assert run_cli(["new", "article", bad, "--content", tmp_path / "c"]).code == 2
     assert not any((tmp_path / "c/articles").glob("*_*"))
     assert run_cli(["new", "platform", "x", "--content", tmp_path / "c"]).code == 2  # no platforms.yaml
+
+
+def test_new_article_beside_a_broken_translation_is_a_located_error(tmp_path, run_cli):
+    shutil.copytree(FIXTURES / "bilingual", tmp_path / "c")
+    broken = tmp_path / "c/articles/zh-only-note.zh.md"
+    broken.write_text("---\ntitle: " + "[" * 2000 + "\n---\nText.\n", encoding="utf-8")
+    result = run_cli(["new", "article", "zh-only-note", "--content", "c"], cwd=tmp_path)
+    assert result.code == 1 and "Traceback" not in result.err and "internal error" not in result.err
+    assert any(m.startswith("c/articles/zh-only-note.zh.md:1:1: error: cannot read this translation's front "
+                            "matter") for m in result.messages), result.err
+    assert not (tmp_path / "c/articles/zh-only-note.en.md").exists()
