@@ -108,10 +108,18 @@ def svg_problems(data: bytes) -> list[tuple[int, int, str]]:
     return problems
 
 
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".svgz")
+"""Files that browsers open as documents that may run script (and an SVG compressed past checking)."""
+
+
 def check_svgs(folder: Path, files: dict[str, bytes], diags: Diagnostics) -> None:
     """Report what could run script in each SVG file (by name: .svg) among these files of a folder (by their
-    path relative to it), at its tag."""
+    path relative to it), at its tag; and any file a browser would open as a page of its own (PAGE_SUFFIXES),
+    which would run on the site's origin."""
     for rel, data in files.items():
-        if rel.lower().endswith(".svg"):
+        if rel.lower().endswith(PAGE_SUFFIXES):
+            diags.error(folder / rel, 1, 1, "a page of its own would be published here, and any script in it would "
+                        "run on the site's origin: publish it elsewhere and link to it, or make it an article")
+        elif rel.lower().endswith(".svg"):
             for line, col, message in svg_problems(data):
                 diags.error(folder / rel, line, col, message)

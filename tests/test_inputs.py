@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import shutil
 import signal
 import socket
@@ -330,6 +331,17 @@ def test_an_svg_that_could_run_script_is_an_error_at_its_tag(site, tmp_path, bod
     assert site()[:2] == (1, [f"content/media/chart.svg:{where}: error: {message}"])
 
 
+@pytest.mark.parametrize("name", ["embed.html", "old/page.XHTML", "chart.svgz"])
+def test_a_page_of_its_own_in_media_is_an_error(site, tmp_path, name):
+    """Opened directly, an HTML page (or a compressed SVG, which cannot be checked) in media/ would run its
+    script on the site's origin."""
+    (site.content / "media" / name).parent.mkdir(parents=True, exist_ok=True)
+    (site.content / "media" / name).write_bytes(b"<script>alert(document.cookie)</script>")
+    assert site()[:2] == (1, [f"content/media/{name}:1:1: error: a page of its own would be published here, and "
+                              f"any script in it would run on the site's origin: publish it elsewhere and link "
+                              f"to it, or make it an article"])
+
+
 def test_safe_svgs_are_published_as_they_are(site, tmp_path):
     safe = SVG.format('  <a href="https://example.org/"><circle r="4" fill="url(#g)"/></a>\n'
                       '  <image href="data:image/png;base64,AAAA"/><style>circle { fill: red }</style>')
@@ -401,3 +413,11 @@ def test_look_at_one_path(tmp_path):
                                                                              "outside")
     assert look_at(tmp_path / "pipe.yaml", tmp_path).problem == FIFO
     assert look_at(tmp_path / "missing.yaml", tmp_path) is None
+
+
+def test_the_documented_page_suffixes_are_the_checked_ones():
+    from featuresite.svgcheck import PAGE_SUFFIXES
+    docs = (PROJECT / "docs" / "content.md").read_text(encoding="utf-8")
+    paragraph = docs[docs.index("For the same reason, a page of its own"):]
+    paragraph = paragraph[:paragraph.index("each is an error")]
+    assert sorted(re.findall(r"`(\.[a-z]+)`", paragraph)) == sorted(PAGE_SUFFIXES)
