@@ -118,11 +118,6 @@ class Recorder:
         page that used it (DepGraph.add). The group must not change afterwards."""
         self.groups[id(reads)] = reads
 
-    def merge(self, reads: Mapping[tuple, str]) -> None:
-        """Add reads recorded elsewhere in the same build (e.g. by a helper whose result is reused): a path
-        has one value in a build, so which read came first does not matter."""
-        self.reads.update(reads)
-
 
 def track(value: Any, recorder: Recorder, path: tuple = ()) -> Any:
     """A view of value that records every read into recorder (leaves are recorded and returned as they are)."""
