@@ -268,11 +268,12 @@ def test_a_file_where_another_needs_a_folder_is_an_error_in_any_letter_case(tmp_
 
 
 def test_a_copied_file_with_a_page_path_names_the_file_and_the_language(tmp_path):
-    # A language coded `media` and content/media/index.html.
-    errors = _collisions(tmp_path, code="media", media=["index.html"])
+    # A language coded `media` and content/media/feed.xml. (content/media/index.html is an error of its own:
+    # a page in media/ is never published.)
+    errors = _collisions(tmp_path, code="media", media=["feed.xml"])
     assert errors == [
-        f"media/index.html:1:1: error: the file media/index.html and the home page in language 'media' "
-        f"(site.yaml:{_line_of(tmp_path, 'code: media')}) are both written to media/index.html: "
+        f"media/feed.xml:1:1: error: the file media/feed.xml and the feed page in language 'media' "
+        f"(site.yaml:{_line_of(tmp_path, 'code: media')}) are both written to media/feed.xml: "
         "rename one of them"], errors
 
 
