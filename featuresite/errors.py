@@ -1,7 +1,9 @@
 """Diagnostics: every content problem is collected, then printed compiler-style."""
 from __future__ import annotations
 
+import bisect
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,19 @@ class Diagnostic:
     def format(self) -> str:
         """`path:line:col: severity: message`, the path relative to the working folder if inside it."""
         return f"{display_path(self.path)}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+
+class Lines:
+    """Where each line of a text starts: turns an offset into the text into a 1-based (line, column)."""
+
+    def __init__(self, text: str, breaks: re.Pattern = re.compile("\n")):
+        self.starts = [0] + [match.end() for match in breaks.finditer(text)]
+        """The offset at which each line starts (breaks: what ends a line)."""
+
+    def at(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of an offset."""
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
 
 
 def display_path(path: Path) -> str:

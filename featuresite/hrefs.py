@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 
-from .errors import ContentErrors, Diagnostics
+from .errors import ContentErrors, Diagnostics, Lines
 
 if TYPE_CHECKING:
     from .model import Site
@@ -88,7 +88,7 @@ def reader(*folders: Path) -> Callable[[str], bytes | None]:
 def locate_links(found: list[tuple[str, str, str]], body: str, body_line: int) -> tuple[ProseLink, ...]:
     """The links found in a converted body, each with its place in the file: the first place, after the
     previous link's, where the URL is written."""
-    starts = [0] + [match.end() for match in re.finditer("\n", body)]
+    lines = Lines(body)
     located = []
     cursor = 0
     for written, published, problem in found:
@@ -99,21 +99,10 @@ def locate_links(found: list[tuple[str, str, str]], body: str, body_line: int) -
             line, col = body_line, 1
         else:
             cursor = at + len(written)
-            index = _line_index(starts, at)
-            line, col = body_line + index, at - starts[index] + 1
+            line, col = lines.at(at)
+            line += body_line - 1
         located.append(ProseLink(written, published, problem, line, col))
     return tuple(located)
-
-
-def _line_index(starts: list[int], offset: int) -> int:
-    low, high = 0, len(starts) - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 _ID_RE = re.compile(rb"""\sid=(?:"([^"]*)"|'([^']*)')""")
@@ -133,64 +122,58 @@ def check_links(links: Mapping[str, PageLinks], page_urls: Mapping[str, str], fi
     to the base); files: every output path of the site; read: a page's bytes by output path (for its ids).
     """
     ids: dict[str, set[str]] = {}
-    known: dict[tuple[str, str, str], str | None] = {}  # many pages link to the same pages
+    known: dict[tuple[str, str, str], tuple[str, str] | None] = {}  # many pages link to the same pages
     for output, (source, found) in links.items():
         here = base_path + page_urls[output]
         for link in found:
             if link.problem:
-                problem = link.problem
+                problem = ("error", link.problem)
             else:
                 # What a link gives depends on the page only when it is relative (or names this page's ids).
                 key = (link.written, link.published,
                        "" if link.published.startswith(("/", "http:", "https:")) else here)
-                problem = known.get(key, False)
-                if problem is False:
-                    problem = known[key] = _problem(link, here, output, files, base_path, read, ids)
-            if problem is None:
-                continue
-            if problem.startswith("warning:"):
-                diags.warning(source, link.line, link.col, problem[len("warning: "):])
-            else:
-                diags.error(source, link.line, link.col, problem)
+                if key not in known:
+                    known[key] = _problem(link, here, files, base_path, read, ids)
+                problem = known[key]
+            if problem is not None:
+                severity, message = problem
+                (diags.warning if severity == "warning" else diags.error)(source, link.line, link.col, message)
 
 
-def _problem(link: ProseLink, here: str, output: str, files: set[str], base_path: str,
-             read: Callable[[str], bytes | None], ids: dict[str, set[str]]) -> str | None:
-    """What is wrong with one published link, or None."""
+def _problem(link: ProseLink, here: str, files: set[str], base_path: str,
+             read: Callable[[str], bytes | None], ids: dict[str, set[str]]) -> tuple[str, str] | None:
+    """What is wrong with one published link, as (severity, message), or None."""
     written, url = link.written, link.published
     parts = urlsplit(url)
     if parts.scheme or url.startswith("//"):
         if parts.scheme in ("http", "https") and (not parts.netloc or any(c.isspace() for c in url)):
-            return f"warning: the link '{written}' is not a well-formed web address"
+            return "warning", f"the link '{written}' is not a well-formed web address"
         return None
     if written.startswith("/"):
-        return (f"the link '{written}' starts at the domain's root, so it breaks when the site is published "
-                f"below a path: write {_suggestion(written, base_path)}")
+        return "error", (f"the link '{written}' starts at the domain's root, so it breaks when the site is "
+                         f"published below a path: write {_suggestion(written)}")
     target = urljoin(here, parts.path) if parts.path else here
     if not target.startswith(base_path):
-        return f"the link '{written}' leads outside the site"
+        return "error", f"the link '{written}' leads outside the site"
     rel = unquote(posixpath.normpath(target[len(base_path):]) + ("/" if target.endswith("/") else ""))
     rel = "" if rel in (".", "./") else rel
     if rel == "" or rel.endswith("/"):
         rel += "index.html"
     if rel not in files:
         if rel + "/index.html" not in files:
-            return f"the link '{written}' leads nowhere: the site has no {rel} ({_hint(written)})"
+            return "error", (f"the link '{written}' leads nowhere: the site has no {rel} (to link within the "
+                             f"site write {_suggestion(written)})")
         rel += "/index.html"
     if parts.fragment and rel.endswith(".html"):
         if rel not in ids:
             ids[rel] = ids_in(read(rel) or b"")
         if unquote(parts.fragment) not in ids[rel]:
-            return f"the link '{written}' names an anchor #{unquote(parts.fragment)} that {rel} does not have"
+            return "error", f"the link '{written}' names an anchor #{unquote(parts.fragment)} that {rel} does not have"
     return None
 
 
-def _hint(written: str) -> str:
+def _suggestion(written: str) -> str:
     """How to write a link to the site that survives any base path and page depth."""
-    return f"to link within the site write {_suggestion(written, '')}"
-
-
-def _suggestion(written: str, base_path: str) -> str:
     name = posixpath.basename(written.split("#")[0].split("?")[0].rstrip("/"))
     if "media/" in written or posixpath.splitext(name)[1] not in ("", ".html"):
         return f"media:{name or 'file.png'} for a file of content/media/"

@@ -11,7 +11,6 @@ resolves, once everything has been parsed.
 """
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 from .declared import schema_of
 from .discover import ArticleFile
-from .errors import Diagnostics, Loc
+from .errors import Diagnostics, Lines, Loc
 from .kinds import SHEETS
 from .kinds.articles import KIND as ARTICLES
 from .kinds.articles import Article
@@ -107,11 +106,11 @@ _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 def _control_characters(body: str, body_line: int) -> list[tuple[int, int, str]]:
     """(line, column, message) for each control character in the body (see schema.CONTROL_RE): invisible in an
     editor, and invalid in the page's HTML."""
-    starts = [0] + [match.end() for match in _LINE_BREAK_RE.finditer(body)]  # where each line starts
+    lines = Lines(body, _LINE_BREAK_RE)
     found = []
     for match in CONTROL_RE.finditer(body):
-        line = bisect.bisect_right(starts, match.start()) - 1
-        found.append((body_line + line, match.start() - starts[line] + 1,
+        line, col = lines.at(match.start())
+        found.append((body_line + line - 1, col,
                       f"control character U+{ord(match.group()):04X} is not allowed in an article: delete it "
                       "(it often comes with text pasted from another program)"))
     return found

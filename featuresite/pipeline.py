@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .cache import BuildCache, BuildState, Fingerprint, cache_dir_for, fingerprint, generator_version
 from .errors import ContentErrors, Diagnostics, UsageError
-from .hrefs import check_site_links, reader
 from .files import MAX_TEXT_BYTES, check_folder, look_at, read_folder
+from .hrefs import check_site_links, reader
 from .write import (MARKER, Staging, check_output_dir, output_intact, output_lock, patching_site, recover,
                     replacing_site, write_site)
 

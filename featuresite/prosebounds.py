@@ -26,6 +26,7 @@ import bisect
 import re
 from collections import Counter
 
+from .errors import Lines
 from .rawhtml import UNCLOSED_MARKUP_LIMIT, UNCLOSED_MARKUP_MESSAGE, unclosed_markup
 
 UNCLOSED_BRACKETS = 8
@@ -79,13 +80,8 @@ def bounds_problems(text: str) -> list[tuple[int, int, str]]:
     unclosed = unclosed_markup(text)
     if len(unclosed) > UNCLOSED_MARKUP_LIMIT:
         found.append((unclosed[UNCLOSED_MARKUP_LIMIT], UNCLOSED_MARKUP_MESSAGE))
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def where(offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(starts, offset) - 1
-        return line + 1, offset - starts[line] + 1
-
-    return sorted({(*where(offset), message) for offset, message in found})
+    lines = Lines(text)
+    return sorted({(*lines.at(offset), message) for offset, message in found})
 
 
 def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:

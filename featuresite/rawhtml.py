@@ -18,10 +18,11 @@ defence the renderer strips whatever still reaches its output
 """
 from __future__ import annotations
 
-import bisect
 import html
 import re
 from html.parser import HTMLParser
+
+from .errors import Lines
 
 FORBIDDEN_ELEMENTS = frozenset({"script", "style", "base", "meta", "title", "textarea", "noscript", "xmp",
                                 "noembed", "noframes", "plaintext"})
@@ -108,12 +109,6 @@ def attribute_problem(tag: str | None, name: str, value: str | None) -> str | No
     return None
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
-    return starts
-
-
 def _element_end(text: str, tag: str, after: int) -> tuple[int, int]:
     """(start, end) of the end tag a browser ends a raw-text element with, or (len, len) if there is none."""
     close = re.compile(rf"</{tag}(?=[\t\n\f\r />])[^>]*>?", re.IGNORECASE).search(text, after)
@@ -131,7 +126,7 @@ class _Scanner(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.text = text
         self.problems: list[tuple[int, int, str, str]] = []
-        self._starts = _line_starts(text)
+        self._starts = Lines(text).starts
         self._done_until = 0  # inside an element already reported whole, nothing more is reported
         self.feed(text)
         self.close()
@@ -203,11 +198,7 @@ def unsafe_html(text: str) -> list[tuple[int, int, str]]:
     Lines and columns are 1-based within text. Code (spans and blocks) must
     already be blanked out by the caller: HTML shown as code is text.
     """
-    starts = _line_starts(text)
-
-    def where(offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(starts, offset) - 1
-        return line + 1, offset - starts[line] + 1
+    where = Lines(text).at
 
     found = []
     unclosed = unclosed_markup(text) if "<" in text else []

@@ -22,7 +22,9 @@ exactly the new one. A hard-linked file is the same file in both trees, so
 nothing here ever opens an existing file for writing: files are only ever
 created (write_file), and a file that changes is a new file in the new tree.
 A linked file keeps its stamp (size, time, inode), so the build cache still
-finds it as the last build left it.
+finds it as the last build left it. The folder a build replaces is kept in the
+build cache and becomes the next incremental build's staging folder (spare.py),
+so that the unchanged pages' folders are not made again.
 
 The next build removes the leftovers, under the lock, before it writes.
 """
@@ -244,7 +246,7 @@ _CANNOT_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EACCES, errno.EMLINK, 
 def _carry_over(out: Path, staging: Staging, keep: dict[str, FileStamp], present: set[str]) -> None:
     """Put each `keep` file of out that staging does not hold into staging, at the same path: a hard link
     (the same file, so its stamp is the one recorded), or, where no link can be made, a copy (a new stamp).
-    present: the files staging already holds as the same files (_prune)."""
+    present: the files staging already holds as the same files (spare.prune)."""
     source_root, target_root = str(out) + os.sep, str(staging.folder) + os.sep
     made = {""}  # folders known to exist in staging
     linking = True
