@@ -9,8 +9,24 @@ template (see docs/architecture.md).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .kinds import KINDS
 from .pagekind import PageKind, produced_by
+
+if TYPE_CHECKING:
+    from .deps import Recorder
+    from .model import Page, Site
+    from .render import Renderer
+
+BROWSE = ("platforms", "timeline", "glossary")
+"""The pages the search page offers instead of search when the browser runs no JavaScript (those the site has)."""
+
+
+def _search_context(renderer: Renderer, site: Site, page: Page, recorder: Recorder | None) -> dict[str, Any]:
+    """The search page's names: `browse`, the BROWSE pages the site has."""
+    return {"browse": [name for name in BROWSE if PAGE_KINDS[name].present(site)]}
+
 
 # The pages no content kind owns. In page order (`order`): the kinds before the first per-language kind come
 # first, then the per-language kinds for each language in turn, then the rest (link.list_pages); a content
@@ -18,6 +34,8 @@ from .pagekind import PageKind, produced_by
 _CORE = (
     PageKind("landing", 0, "", template="landing.html"),
     PageKind("home", 10, "{lang}/", template="home.html"),
+    # Search (search.py writes its index): the one page that runs JavaScript.
+    PageKind("search", 75, "{lang}/search/", template="search.html", context=_search_context),
     PageKind("feed", 80, "{lang}/feed.xml", template="feed.xml"),
     PageKind("notfound", 90, "404.html", template="404.html"),
     PageKind("sitemap", 100, "sitemap.xml", template="sitemap.xml"),

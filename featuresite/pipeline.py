@@ -5,6 +5,7 @@ written, so content errors never leave a half-written site.
 """
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from dataclasses import dataclass
@@ -336,12 +337,13 @@ def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable
     """
     check_output_dir(out_dir, options.content_dir, PROJECT_DIR)  # before the work of rendering
     if not use_cache:
+        from .search import index_staging
         files = render_site(options, diags)[1].files
         with output_lock(out_dir, on_wait=on_wait):
             # Again under the lock: the folder may have changed while this build rendered.
             check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
-            write_site(out_dir, files)
-        return BuildReport(len(files), len(files))
+            stamps = write_site(out_dir, files, finish=index_staging)  # the pages and the search index
+        return BuildReport(len(stamps) - 1, len(stamps) - 1)  # (- 1: the marker)
     store = BuildCache(cache_dir_for(out_dir), (
         generator_version(), os.getcwd(), str(out_dir.resolve()), str(options.content_dir),
         str(options.templates_dir), str(options.static_dir), options.base_url, options.strict))
@@ -375,6 +377,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         raise ContentErrors(diags)
     gc.freeze()
     from .render import make_environment
+    from .search import index_staging, is_index_file
     env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
     with output_lock(out_dir, on_wait=on_wait):
         check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
@@ -387,17 +390,19 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
                    if inputs.digests.get(path) != before.get(path)}
         graph = store.load_graph() if state is not None else None
         if graph is None:
-            with replacing_site(out_dir, store.folder / "spare") as staging:
+            with replacing_site(out_dir, store.folder / "spare", finish=index_staging) as staging:
                 graph = _render_all(site, diags, env, staging, record=True).graph
                 check_site_links(site, graph.links, reader(staging.folder), diags, options.strict)
         else:
             pages = stale_pages(graph, site, env, changed)
             # A whole new site too, swapped in at once: the pages that changed written, every other file
             # of the last build that the site still has carried over as it is (hard-linked).
+            # (and the search index, which index_staging makes again only if a searchable page changed)
             current = site.output_files() | {MARKER}
-            keep = {rel: stamp for rel, stamp in state.output.items() if rel in current}
+            keep = {rel: stamp for rel, stamp in state.output.items() if rel in current or is_index_file(rel)}
+            index = functools.partial(index_staging, previous=out_dir, removed=state.output.keys() - keep.keys())
             with patching_site(out_dir, keep, removing=len(keep) < len(state.output),
-                               spare=store.folder / "spare") as staging:
+                               spare=store.folder / "spare", finish=index) as staging:
                 graph.merge(_render(site, pages, diags, env, staging, record=True).graph)
                 for rel, (data, source) in site.copied().items():
                     if str(source) in changed or rel not in state.output:

@@ -6,6 +6,8 @@ gathered into one rebuild, which re-renders only the pages the change can
 affect, and then the open browser tabs reload (livereload). A build with
 errors keeps the last good pages in memory but answers every page request
 with the list of errors; fixing the file brings the pages back by itself.
+Search works too: the search index (search.py) is made from the pages in memory when the browser first
+asks for one of its files after a change to a searchable page.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from .depgraph import DepGraph
 from .hrefs import check_site_links
 from .pipeline import Options, ParseCache, render_site, stale_pages
 from .render import make_environment
+from .search import changed_languages, index_pages, is_index_file
 
 log = logging.getLogger("featuresite.serve")
 
@@ -75,6 +78,10 @@ class Preview:
     """How many pages the last rebuild rendered."""
     graph: DepGraph | None = None
     """What each page of the last good build read (None: the next rebuild renders everything)."""
+    index: dict[str, bytes] | None = None
+    """The search index (path -> bytes) as last made, None before it first is."""
+    stale: set[str] = field(default_factory=set)
+    """The languages whose pages changed since the index was made (search.changed_languages)."""
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.options.templates_dir)
@@ -113,6 +120,7 @@ class Preview:
             self.warnings = []
             self.graph = None  # a failed rebuild may have left it half brought up to date
             return
+        before = self.files
         if select is None:
             self.files, self.graph = rendered.files, rendered.graph
         else:
@@ -132,6 +140,20 @@ class Preview:
             self.files = files
         self.site, self.problems, self.warnings = site, [], diags.sorted()
         self.last_rebuilt = len(rendered.files)
+        if select is None:
+            self.index = None
+        else:
+            self.stale |= changed_languages(before, self.files)
+
+    def search_index(self) -> dict[str, bytes]:
+        """The search index of the pages held: made now if there is none, or, for the languages whose pages
+        changed since, made again."""
+        if self.index is None:
+            self.index = index_pages(self.files)
+        elif self.stale:
+            self.index = index_pages(self.files, self.index, self.stale)
+        self.stale = set()
+        return self.index
 
     def response(self, url_path: str) -> tuple[str, str, bytes]:
         """(status, content type, body) for a request path such as '/zh/' or '/static/style.css'."""
@@ -141,6 +163,9 @@ class Preview:
         is_page = rel.endswith(".html")
         if self.problems and (is_page or rel not in self.files):
             return "500 Content Errors", "text/html; charset=utf-8", error_page(self.problems)
+        if is_index_file(rel) and rel in self.search_index():
+            kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+            return "200 OK", kind, self.search_index()[rel]
         if rel not in self.files and f"{rel}/index.html" in self.files:
             return "301 Moved Permanently", "text/plain", b"/" + rel.encode() + b"/"
         if rel not in self.files:

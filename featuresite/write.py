@@ -165,25 +165,31 @@ class Staging:
         self.stamps[rel] = write_file(self.folder, rel, data)
 
 
+Finish = Callable[[Staging], None]
+"""What completes a staged site before it is swapped in: given the staging folder with every file in it."""
+
+
 def _new_staging(out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover_and_clean(out)
     return out.parent / f".{out.name}.{STAGING_TAG}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def replacing_site(out_dir: Path, spare: Path | None = None) -> contextlib.AbstractContextManager[Staging]:
+def replacing_site(out_dir: Path, spare: Path | None = None, finish: Finish | None = None
+                   ) -> contextlib.AbstractContextManager[Staging]:
     """Stage a whole new site. When the block ends, the staged folder takes out_dir's place in one step;
     if it raises, the staged folder is removed and out_dir is untouched.
 
     The caller holds output_lock(out_dir). The stamps after the block are the site's (a rename keeps them).
     spare: where to keep the replaced site for the next incremental build to reuse (see patching_site);
-    without one it is deleted.
+    without one it is deleted. finish: called with the staging folder once it holds the whole new site,
+    before it is swapped in (the search index, search.index_staging); what it writes is part of the site.
     """
-    return _new_site(out_dir, None, True, spare)
+    return _new_site(out_dir, None, True, spare, finish)
 
 
-def patching_site(out_dir: Path, keep: dict[str, FileStamp], removing: bool, spare: Path | None = None
-                  ) -> contextlib.AbstractContextManager[Staging]:
+def patching_site(out_dir: Path, keep: dict[str, FileStamp], removing: bool, spare: Path | None = None,
+                  finish: Finish | None = None) -> contextlib.AbstractContextManager[Staging]:
     """Stage a new site made of the files the block writes and, unchanged, the `keep` files of the
     current site that it does not write (an incremental build); then as replacing_site. Files of
     out_dir not in `keep` (removed pages, files added by hand) are not in the new site. When the block
@@ -197,14 +203,15 @@ def patching_site(out_dir: Path, keep: dict[str, FileStamp], removing: bool, spa
     spare: a folder holding the site a previous build replaced, kept there by that build. Made into the
     staging folder, it already has the folders and (hard links to) the files that did not change since:
     only the rest is linked or written (a page per folder makes creating folders most of the cost of a
-    new tree). The site it replaces is kept there in turn.
+    new tree). The site it replaces is kept there in turn. finish: as for replacing_site (not called when
+    the site stays as it is).
     """
-    return _new_site(out_dir, keep, removing, spare)
+    return _new_site(out_dir, keep, removing, spare, finish)
 
 
 @contextlib.contextmanager
 def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool,
-              spare: Path | None) -> Iterator[Staging]:
+              spare: Path | None, finish: Finish | None = None) -> Iterator[Staging]:
     """replacing_site (keep None) and patching_site."""
     out = out_dir.resolve()
     # Named before it exists, so that an interrupt at any moment after this line finds it to remove.
@@ -225,6 +232,8 @@ def _new_site(out_dir: Path, keep: dict[str, FileStamp] | None, removing: bool,
         # After the block: what it wrote is never replaced by a link to the old file.
         if keep:
             _carry_over(out, staging, keep, present)
+        if finish is not None:
+            finish(staging)
         if MARKER not in staging.carried:
             staging.write(MARKER, b"Written by featuresite; this folder is replaced on every build.\n")
         with _signals_deferred():
@@ -274,9 +283,10 @@ def _carry_over(out: Path, staging: Staging, keep: dict[str, FileStamp], present
         staging.carried[rel] = _stamp(Path(target))
 
 
-def write_site(out_dir: Path, files: dict[str, bytes]) -> dict[str, FileStamp]:
-    """Write every file under out_dir, replacing its previous content in one step; returns every file's stamp."""
-    with replacing_site(out_dir) as staging:
+def write_site(out_dir: Path, files: dict[str, bytes], finish: Finish | None = None) -> dict[str, FileStamp]:
+    """Write every file under out_dir, replacing its previous content in one step (finish: as for
+    replacing_site); returns every file's stamp."""
+    with replacing_site(out_dir, finish=finish) as staging:
         for rel in sorted(files):  # sorted: the write order (and any error) never depends on dict order
             staging.write(rel, files[rel])
     return staging.stamps

@@ -1,5 +1,6 @@
-"""Reproducible output: the same content gives the same bytes, whatever the hash seed, the time zone,
-the locale, the folder the content sits in, and the order the file system lists files in."""
+"""Reproducible output: the same content gives the same bytes, search index included, whatever the hash
+seed, the time zone, the locale, the folder the content sits in, and the order the file system lists files
+in."""
 from __future__ import annotations
 
 import os
@@ -34,6 +35,8 @@ def test_same_bytes_under_any_hash_seed_time_zone_and_locale(tmp_path):
         assert proc.returncode == 0, proc.stderr
         trees.append(_tree(out))
     assert len(trees[0]) > 30
+    index = [name for name in trees[0] if name.startswith("pagefind/")]  # the search index is compared too
+    assert "pagefind/pagefind-entry.json" in index and len(index) > 20
     for other in trees[1:]:
         assert other.keys() == trees[0].keys()
         assert [name for name in trees[0] if other[name] != trees[0][name]] == []
@@ -98,4 +101,6 @@ def test_same_bytes_whatever_order_the_files_are_listed_in(tmp_path, shuffled_li
     _copy_in_order(source, tmp_path / "b" / "elsewhere", list(reversed(files)))
     for name, content in (("a", tmp_path / "a/content"), ("b", tmp_path / "b/elsewhere")):
         assert main(["build", "--content", str(content), "--out", str(tmp_path / f"site-{name}")]) == 0
-    assert _tree(tmp_path / "site-a") == _tree(tmp_path / "site-b")
+    tree = _tree(tmp_path / "site-a")
+    assert tree == _tree(tmp_path / "site-b")
+    assert len([name for name in tree if name.startswith("pagefind/fragment/")]) > 20  # the index too
