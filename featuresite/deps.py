@@ -92,7 +92,8 @@ class Recorder:
             return
         kind = type(value)
         if kind is str and len(value) <= _SHORT:
-            reads[path] = fingerprint(value)
+            # (fingerprint(value), inlined: most reads are short texts, which are their own fingerprint)
+            reads[path] = value if not value or value[0] > "\1" else fingerprint(value)
         elif kind in _BY_IDENTITY or (kind is str or kind is bytes):
             reads[path] = self._remembered(id(value), value, fingerprint)
         else:

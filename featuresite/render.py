@@ -147,8 +147,9 @@ class Renderer:
                 current: str | None = None, absolute: bool = False, recorder: Recorder | None = None) -> str:
         """The URL of a page (a Page or a kind), in `lang` or else `current` (the current page's language, or
         for pages in no language the default one), with the base path."""
-        named = ("url-of", target, lang, slug, current, absolute) if type(target) is str else None
-        if named is not None:  # the common case, url_for('timeline'): the arguments name the page
+        # The common cases, url_for('timeline') and url_for(page, 'en'): the arguments name the page.
+        named = ("url-of", target, lang, slug, current, absolute) if type(target) in (str, Page) else None
+        if named is not None:
             hit = self._results.get(named)
             if hit is not None:
                 if recorder is not None:
@@ -171,9 +172,7 @@ class Renderer:
 
     @staticmethod
     def _url(site: Site, page: Page, absolute: bool) -> str:
-        kind = PAGE_KINDS.get(page.kind)
-        if (kind is None or not kind.present(site) or (page.slug is not None and not kind.has(site, page.slug))
-                or (page.lang is not None and page.lang not in site.language_codes)):
+        if not site.has_page(page.kind, page.lang, page.slug):
             raise TemplateProblem(f"url_for: there is no page {page.kind} {page.lang or ''} {page.slug or ''}")
         return (site.config.base_url if absolute else site.config.base_path) + page.url_path
 
