@@ -98,12 +98,10 @@ class DepGraph:
     """Page output path -> what its prose links to (hrefs.py), for every page with prose, recorded or not:
     the links of every page are checked after each build, rendered in it or not."""
 
-    def __getstate__(self) -> dict:
-        # (pickled from a render worker, or to the build cache: the shared groups stay behind)
-        return {name: value for name, value in self.__dict__.items() if name != "_groups"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _groups={})
+    def __reduce__(self) -> tuple:
+        # Pickled (from a render worker) as dumps() gives it: marshal is several times quicker, and the
+        # shared groups stay behind.
+        return DepGraph.loads, (self.dumps(),)
 
     def _entry(self, path: tuple) -> list:
         """The trie's entry for a path, made (with index -1) if there is none."""
@@ -199,16 +197,15 @@ class DepGraph:
                                          {page: (source, tuple(map(tuple, found)))
                                           for page, (source, found) in self.links.items()}))
         except ValueError:  # a path holds an object marshal cannot write
-            return b"P" + pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+            return b"P" + pickle.dumps((self.trie, self.values, self.reads, self.links),
+                                       protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def loads(cls, data: bytes) -> DepGraph:
         """A graph from dumps()'s bytes."""
         if data[:1] == b"P":
-            graph = pickle.loads(data[1:])
-            if not isinstance(graph, cls):
-                raise ValueError("not a dependency graph")
-            return graph
+            trie, values, reads, links = pickle.loads(data[1:])
+            return cls(trie, values, reads, links=links)
         if data[:1] != b"M":
             raise ValueError("not a dependency graph")
         trie, values, reads, links = marshal.loads(data[1:])
