@@ -65,6 +65,16 @@ def check_templates(site: Site, diags: Diagnostics, env: jinja2.Environment | No
                 diags.error(path, line, 1, f"template syntax error: {exc.message}")
 
 
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile every template into env ahead of rendering (a syntax error is left for check_templates)."""
+    for name in env.list_templates():
+        if name.endswith((".html", ".xml", ".txt")):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError:
+                pass
+
+
 PARALLEL_FROM = 400
 """Fewer pages than this render in the calling process: starting workers would cost more than it saves."""
 

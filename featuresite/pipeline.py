@@ -81,10 +81,12 @@ def _parse_share(article_files: list, languages: tuple[str, ...]) -> list[tuple[
     return results
 
 
-def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None) -> Site | None:
+def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
+              meanwhile: Callable[[], None] | None = None) -> Site | None:
     """Read, validate and link all content; None when there are errors (in diags).
 
-    cache, when given, lets unchanged files skip reading and parsing.
+    cache, when given, lets unchanged files skip reading and parsing. meanwhile,
+    if given, runs while parse workers finish, if any are started.
     """
     from . import link
     from .config import load_config, load_strings
@@ -132,7 +134,8 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     if len(unread) >= PARALLEL_PARSE_FROM and cores() > 1 and can_fork():
         # Many articles to read (a first build): read them side by side, then take them from the cache.
         shares = [unread[i::cores()] for i in range(cores())]
-        for share, results in zip(shares, fork_map(_parse_share, shares, [languages] * len(shares))):
+        for share, results in zip(shares, fork_map(_parse_share, shares, [languages] * len(shares),
+                                                              meanwhile=meanwhile)):
             for article_file, (value, found) in zip(share, results):
                 cache.put(article_file.path, languages + (article_file.slug,), value, found)
     for article_file in files.articles:
@@ -314,14 +317,17 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
     # collector's sight, they are not scanned again and again while the site is linked and its pages
     # rendered (and forked workers share them untouched). build() unfreezes them at the end.
     gc.freeze()
-    site = load_site(options, diags, parsed)
+    from .batch import compile_templates
+    from .render import make_environment
+    env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
+    # Templates compile while parse workers finish, if any (this process would wait idle).
+    site = load_site(options, diags, parsed, meanwhile=lambda: compile_templates(env))
     if options.strict:
         diags.make_strict()
     if site is None or diags.errors:
         raise ContentErrors(diags)
+    env.bytecode_cache.keep()  # the content is valid: templates compiled from now on are kept for next time
     gc.freeze()
-    from .render import make_environment
-    env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
     with output_lock(out_dir, on_wait=on_wait):
         check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
         # Again under the lock: another build may have written the folder meanwhile.

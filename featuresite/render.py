@@ -41,20 +41,44 @@ def _json_ld(value: Any) -> Markup:
     return Markup(text)
 
 
+class TemplateBytecode(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates in a folder, which holds what it would write until keep() is called
+    (a build compiles its templates before it knows the content is valid, and an invalid build writes
+    nothing)."""
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder))
+        self.folder = folder
+        """Where compiled templates are kept."""
+        self._held: list[jinja2.bccache.Bucket] | None = []
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:  # noqa: D102 (Jinja's)
+        if self._held is not None:
+            self._held.append(bucket)
+        else:
+            super().dump_bytecode(bucket)
+
+    def keep(self) -> None:
+        """Write what was held back, and from now on write as templates compile."""
+        held, self._held = self._held or [], None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for bucket in held:
+            super().dump_bytecode(bucket)
+
+
 def make_environment(templates_dir: Path, auto_reload: bool = True,
                      bytecode_dir: Path | None = None) -> jinja2.Environment:
     """The Jinja environment: strict about undefined names, escaping HTML and XML.
 
     auto_reload: re-read a template whose file changed (a long-running
     process); a build reads each once. bytecode_dir: keep compiled templates
-    there (Jinja's own cache, keyed by each template's source).
+    there (Jinja's own cache, keyed by each template's source), once
+    env.bytecode_cache.keep() is called.
     """
-    if bytecode_dir is not None:
-        bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         auto_reload=auto_reload,
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir is not None else None,
+        bytecode_cache=TemplateBytecode(bytecode_dir) if bytecode_dir is not None else None,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
         trim_blocks=True,
