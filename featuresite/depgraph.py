@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .deps import MISSING, fingerprint, identity, origin, shape_of
+from .deps import SHORT_TEXT, MISSING, fingerprint, identity, origin, shape_of
 from .hrefs import PageLinks, ProseLink
 
 
@@ -30,12 +30,23 @@ def evaluate(trie: dict, root: Any, before: list[str] | None = None,
 
     def walk(obj: Any, node: dict) -> None:
         for step, (children, index) in node.items():
-            try:
-                value = _apply(obj, step)
+            try:  # (_apply, its common cases inlined: this runs for every path of every page)
+                if type(step) is not str:
+                    if step[0] == "[":
+                        value = obj[step[1]]
+                    elif step[3]:
+                        value = getattr(obj, step[1])(*step[2], **dict(step[3]))
+                    else:
+                        value = getattr(obj, step[1])(*step[2])
+                elif step in _MARKS:
+                    value = _apply(obj, step)
+                else:
+                    value = getattr(obj, step)
             except Exception:  # a key, attribute or item no longer there; a method that now fails
                 value = MISSING
             if index >= 0:
-                found[index] = fingerprint(value)
+                found[index] = value if type(value) is str and len(value) <= SHORT_TEXT and value[:1] > "\1" \
+                    else fingerprint(value)
             if not children:
                 continue
             if value is MISSING:
@@ -51,6 +62,10 @@ def evaluate(trie: dict, root: Any, before: list[str] | None = None,
 
     walk(root, trie)
     return found
+
+
+_MARKS = frozenset({"#", "=", "@"})
+"""The steps of a path that are no attribute (see deps.py)."""
 
 
 def _largest(trie: dict) -> int:
