@@ -157,15 +157,27 @@ class DepGraph:
         return indices
 
     def merge(self, other: DepGraph) -> None:
-        """Add another graph's pages (e.g. a render worker's), its values over this one's."""
+        """Add another graph's pages (e.g. a render worker's), its values over this one's. The other graph
+        is used up: what only it has is taken over, not copied."""
         values, theirs = self.values, other.values
         remap = array("I", bytes(4 * len(theirs)))
+
+        def adopt(node: dict) -> None:  # a part of the other's trie this one lacks: renumbered, taken as it is
+            for entry in node.values():
+                index = entry[1]
+                if index >= 0:
+                    remap[index] = entry[1] = len(values)
+                    values.append(theirs[index])
+                if entry[0]:
+                    adopt(entry[0])
 
         def walk(mine: dict, node: dict) -> None:
             for step, (children, index) in node.items():
                 entry = mine.get(step)
                 if entry is None:
-                    entry = mine[step] = [{}, -1]
+                    entry = mine[step] = node[step]
+                    adopt({step: entry})
+                    continue
                 if index >= 0:
                     if entry[1] < 0:
                         entry[1] = len(values)
