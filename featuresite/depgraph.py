@@ -8,6 +8,8 @@ value differs are stale (`DepGraph.stale`).
 from __future__ import annotations
 
 import marshal
+from itertools import compress, count
+from operator import ne
 import pickle
 from array import array
 from collections.abc import Callable, Iterable, Mapping
@@ -210,7 +212,7 @@ class DepGraph:
         """The pages (of those given) that are not in the graph or read a path whose value in root differs;
         the graph's values become root's. settled: see evaluate."""
         now = evaluate(self.trie, root, self.values, settled)
-        changed = {i for i, (was, is_) in enumerate(zip(self.values, now)) if was != is_}
+        changed = set(compress(count(), map(ne, self.values, now)))  # (the indices whose values differ)
         self.values = now
         return {page for page in pages
                 if page not in self.reads or (changed and not changed.isdisjoint(self.reads[page]))}
