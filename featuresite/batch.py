@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,16 @@ def check_templates(site: Site, diags: Diagnostics, env: jinja2.Environment | No
                 diags.error(path, line, 1, f"template syntax error: {exc.message}")
 
 
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile every template into env ahead of rendering (a syntax error is left for check_templates)."""
+    for name in env.list_templates():
+        if name.endswith((".html", ".xml", ".txt")):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError:
+                pass
+
+
 PARALLEL_FROM = 400
 """Fewer pages than this render in the calling process: starting workers would cost more than it saves."""
 
@@ -121,7 +132,7 @@ class Rendered:
 def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
                  env: jinja2.Environment | None = None, workers: int | None = None,
                  parallel_from: int = PARALLEL_FROM, write_to: Path | None = None,
-                 record: bool = False) -> Rendered:
+                 record: bool = False, meanwhile: Callable[[], None] | None = None) -> Rendered:
     """Render the pages; a template error is reported at its template line, once per distinct problem.
 
     With write_to, each page is written into that folder as soon as it is
@@ -132,7 +143,8 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
 
     Large sites render in `workers` forked processes (default: one per core).
     Each page depends only on the Site and itself, so the split cannot change
-    a byte of the output; results are gathered in page order.
+    a byte of the output; results are gathered in page order. meanwhile, if
+    given, runs in this process once its own share is rendered (see fork_map).
     """
     global _FORKED_SITE, _FORKED_ENV
     workers = workers or cores()
@@ -142,7 +154,8 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
         shares = [pages[i::workers] for i in range(workers)]
         _FORKED_SITE, _FORKED_ENV = site, env
         try:
-            results = fork_map(_render_share, shares, [write_to] * workers, [record] * workers)
+            results = fork_map(_render_share, shares, [write_to] * workers, [record] * workers,
+                               meanwhile=meanwhile)
         finally:
             _FORKED_SITE = _FORKED_ENV = None
         rendered: dict[str, Any] = {}
@@ -158,6 +171,8 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
         problems.sort(key=lambda p: order[p[3]])
     else:
         output, problems, graph = _render_serially(site, pages, env, write_to, record)
+        if meanwhile is not None:
+            meanwhile()
     reported: set[tuple[Path, int, str]] = set()
     for path, line, message, page_path in problems:
         if (path, line, message) not in reported:  # the same fault on every page is reported once

@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
-from .errors import Diagnostic
+from .errors import Diagnostic, Diagnostics
 from .files import MAX_FILE_BYTES, MAX_FOLDER_BYTES, InputError, files_below, read_input
 
 CACHE_FOLDER = ".featuresite-cache"
@@ -198,7 +198,7 @@ class BuildCache:
             return None
 
     def load_parsed(self) -> dict:
-        """The parse results by file: {path: (key, value, diagnostics)} (see pipeline.ParseCache)."""
+        """The parse results by file: {path: (key, value, diagnostics)} (see ParseCache)."""
         entries: dict = {}
         # Recent entries over the base ones. Each entry is checked against its file's digest when
         # used, so any mix of the two files is safe.
@@ -234,10 +234,20 @@ class BuildCache:
             for start in range(0, len(items), ENTRIES_PER_PICKLE):
                 pickle.dump(dict(items[start:start + ENTRIES_PER_PICKLE]), file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def save(self, state: BuildState, graph: Any, updated: dict, everything: dict) -> None:
-        """Keep this build's state, what its pages read (graph), and parse results: the entries updated by
-        this build, or, when the recent ones grow beyond a few, all of them (rewriting all costs more than
-        parsing a few)."""
+    def save(self, state: BuildState, graph: Any, updated: dict | None, everything: dict) -> None:
+        """Keep this build's state, what its pages read (graph), and parse results (save_parsed; None when
+        already saved)."""
+        if updated is not None:
+            self.save_parsed(updated, everything)
+        with _replacing(self.folder / "graph.bin") as file:
+            file.write(graph.dumps())
+        _save(self.folder / "state.pickle", state)
+
+    def save_parsed(self, updated: dict, everything: dict) -> None:
+        """Keep parse results: the entries updated by this build, or, when the recent ones grow beyond a few,
+        all of them (rewriting all costs more than parsing a few). The state goes first: until save() writes
+        it again, the next build uses no other part of the cache either (may run before the build is
+        done)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         # The state is removed first and written last: a build always checks it first, so it never
         # trusts parse results or output that a half-finished save has not vouched for.
@@ -250,6 +260,62 @@ class BuildCache:
             else:
                 recent.unlink(missing_ok=True)
                 self._save_entries(base, everything)
-        with _replacing(self.folder / "graph.bin") as file:
-            file.write(graph.dumps())
-        _save(self.folder / "state.pickle", state)
+
+
+class ParseCache:
+    """Per-file results of reading content, kept between builds.
+
+    An entry is reused while its file is unchanged and the inputs it was read
+    with (e.g. the site's languages) are the same; its diagnostics are
+    replayed on reuse. A file is known by the digest of its bytes when
+    `digests` is given (a build, see cache.py), else by its size and
+    modification time in nanoseconds (the dev server, which rescans anyway).
+    """
+
+    def __init__(self, entries: dict | None = None, digests: dict[str, bytes] | None = None) -> None:
+        self.entries: dict[Path, tuple[tuple, Any, list]] = entries or {}
+        """path -> (key, result, diagnostics)."""
+        self.digests = digests
+        """Each file's digest by its path (cache.fingerprint), or None to go by size and time."""
+        self.updated: set[Path] = set()
+        """Files whose entry was added or replaced since this cache was made."""
+
+    def _file_key(self, path: Path) -> tuple | None:
+        if self.digests is not None:
+            digest = self.digests.get(str(path))
+            return (digest,) if digest else None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return (stat.st_size, stat.st_mtime_ns)
+
+    def holds(self, path: Path, inputs: tuple) -> bool:
+        """True when get() would return a remembered result."""
+        key = self._file_key(path)
+        entry = self.entries.get(path)
+        return key is not None and entry is not None and entry[0] == key + (inputs,)
+
+    def put(self, path: Path, inputs: tuple, value: Any, found: list) -> None:
+        """Remember a result computed elsewhere (found: its diagnostics)."""
+        key = self._file_key(path)
+        if key is not None:
+            self.entries[path] = (key + (inputs,), value, found)
+            self.updated.add(path)
+
+    def get(self, path: Path, inputs: tuple, compute: Callable[[Diagnostics], Any], diags: Diagnostics) -> Any:
+        """compute(diags) for this file, or its remembered result if the file and inputs are unchanged."""
+        key = self._file_key(path)
+        if key is not None:
+            key += (inputs,)
+        entry = self.entries.get(path)
+        if key is not None and entry is not None and entry[0] == key:
+            diags.items.extend(entry[2])
+            return entry[1]
+        own = Diagnostics()
+        value = compute(own)
+        diags.items.extend(own.items)
+        if key is not None:
+            self.entries[path] = (key, value, own.items)
+            self.updated.add(path)
+        return value

@@ -8,6 +8,8 @@ value differs are stale (`DepGraph.stale`).
 from __future__ import annotations
 
 import marshal
+from itertools import compress, count
+from operator import ne
 import pickle
 from array import array
 from collections.abc import Callable, Iterable, Mapping
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .deps import MISSING, fingerprint, identity, origin, shape_of
+from .deps import SHORT_TEXT, MISSING, fingerprint, identity, origin, shape_of
 from .hrefs import PageLinks, ProseLink
 
 
@@ -30,12 +32,23 @@ def evaluate(trie: dict, root: Any, before: list[str] | None = None,
 
     def walk(obj: Any, node: dict) -> None:
         for step, (children, index) in node.items():
-            try:
-                value = _apply(obj, step)
+            try:  # (_apply, its common cases inlined: this runs for every path of every page)
+                if type(step) is not str:
+                    if step[0] == "[":
+                        value = obj[step[1]]
+                    elif step[3]:
+                        value = getattr(obj, step[1])(*step[2], **dict(step[3]))
+                    else:
+                        value = getattr(obj, step[1])(*step[2])
+                elif step in _MARKS:
+                    value = _apply(obj, step)
+                else:
+                    value = getattr(obj, step)
             except Exception:  # a key, attribute or item no longer there; a method that now fails
                 value = MISSING
             if index >= 0:
-                found[index] = fingerprint(value)
+                found[index] = value if type(value) is str and len(value) <= SHORT_TEXT and value[:1] > "\1" \
+                    else fingerprint(value)
             if not children:
                 continue
             if value is MISSING:
@@ -51,6 +64,10 @@ def evaluate(trie: dict, root: Any, before: list[str] | None = None,
 
     walk(root, trie)
     return found
+
+
+_MARKS = frozenset({"#", "=", "@"})
+"""The steps of a path that are no attribute (see deps.py)."""
 
 
 def _largest(trie: dict) -> int:
@@ -98,12 +115,10 @@ class DepGraph:
     """Page output path -> what its prose links to (hrefs.py), for every page with prose, recorded or not:
     the links of every page are checked after each build, rendered in it or not."""
 
-    def __getstate__(self) -> dict:
-        # (pickled from a render worker, or to the build cache: the shared groups stay behind)
-        return {name: value for name, value in self.__dict__.items() if name != "_groups"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _groups={})
+    def __reduce__(self) -> tuple:
+        # Pickled (from a render worker) as dumps() gives it: marshal is several times quicker, and the
+        # shared groups stay behind.
+        return DepGraph.loads, (self.dumps(),)
 
     def _entry(self, path: tuple) -> list:
         """The trie's entry for a path, made (with index -1) if there is none."""
@@ -144,15 +159,27 @@ class DepGraph:
         return indices
 
     def merge(self, other: DepGraph) -> None:
-        """Add another graph's pages (e.g. a render worker's), its values over this one's."""
+        """Add another graph's pages (e.g. a render worker's), its values over this one's. The other graph
+        is used up: what only it has is taken over, not copied."""
         values, theirs = self.values, other.values
         remap = array("I", bytes(4 * len(theirs)))
+
+        def adopt(node: dict) -> None:  # a part of the other's trie this one lacks: renumbered, taken as it is
+            for entry in node.values():
+                index = entry[1]
+                if index >= 0:
+                    remap[index] = entry[1] = len(values)
+                    values.append(theirs[index])
+                if entry[0]:
+                    adopt(entry[0])
 
         def walk(mine: dict, node: dict) -> None:
             for step, (children, index) in node.items():
                 entry = mine.get(step)
                 if entry is None:
-                    entry = mine[step] = [{}, -1]
+                    entry = mine[step] = node[step]
+                    adopt({step: entry})
+                    continue
                 if index >= 0:
                     if entry[1] < 0:
                         entry[1] = len(values)
@@ -185,7 +212,7 @@ class DepGraph:
         """The pages (of those given) that are not in the graph or read a path whose value in root differs;
         the graph's values become root's. settled: see evaluate."""
         now = evaluate(self.trie, root, self.values, settled)
-        changed = {i for i, (was, is_) in enumerate(zip(self.values, now)) if was != is_}
+        changed = set(compress(count(), map(ne, self.values, now)))  # (the indices whose values differ)
         self.values = now
         return {page for page in pages
                 if page not in self.reads or (changed and not changed.isdisjoint(self.reads[page]))}
@@ -199,16 +226,15 @@ class DepGraph:
                                          {page: (source, tuple(map(tuple, found)))
                                           for page, (source, found) in self.links.items()}))
         except ValueError:  # a path holds an object marshal cannot write
-            return b"P" + pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+            return b"P" + pickle.dumps((self.trie, self.values, self.reads, self.links),
+                                       protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def loads(cls, data: bytes) -> DepGraph:
         """A graph from dumps()'s bytes."""
         if data[:1] == b"P":
-            graph = pickle.loads(data[1:])
-            if not isinstance(graph, cls):
-                raise ValueError("not a dependency graph")
-            return graph
+            trie, values, reads, links = pickle.loads(data[1:])
+            return cls(trie, values, reads, links=links)
         if data[:1] != b"M":
             raise ValueError("not a dependency graph")
         trie, values, reads, links = marshal.loads(data[1:])

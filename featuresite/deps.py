@@ -35,7 +35,7 @@ MISSING = object()
 """What a path evaluates to when a step fails (a key, attribute or item that is not there)."""
 LEAF_TYPES = (str, int, float, Decimal, bytes, PurePath, PartialDate, type(None))
 """Values recorded and handed out as they are (never wrapped): they are read whole."""
-_SHORT = 64
+SHORT_TEXT = 64
 """A value whose repr is at most this long is its own fingerprint; a longer one is digested."""
 
 
@@ -44,7 +44,7 @@ def fingerprint(value: Any) -> str:
     digest of either. (repr, not hash(): it is the same in every process, and it tells 1 from 1.0 and
     Decimal('1.0') from Decimal('1').)"""
     if type(value) is str:
-        if len(value) <= _SHORT and value[:1] not in ("\0", "\1"):
+        if len(value) <= SHORT_TEXT and value[:1] not in ("\0", "\1"):
             return value
         text = "\1" + value
     elif value is MISSING:
@@ -53,7 +53,7 @@ def fingerprint(value: Any) -> str:
         return "\0" + hashlib.blake2b(value, digest_size=12).hexdigest()
     else:
         text = "\1" + repr(value)
-        if len(text) <= _SHORT:
+        if len(text) <= SHORT_TEXT:
             return text
     return "\0" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
@@ -91,8 +91,9 @@ class Recorder:
         if path in reads:
             return
         kind = type(value)
-        if kind is str and len(value) <= _SHORT:
-            reads[path] = fingerprint(value)
+        if kind is str and len(value) <= SHORT_TEXT:
+            # (fingerprint(value), inlined: most reads are short texts, which are their own fingerprint)
+            reads[path] = value if not value or value[0] > "\1" else fingerprint(value)
         elif kind in _BY_IDENTITY or (kind is str or kind is bytes):
             reads[path] = self._remembered(id(value), value, fingerprint)
         else:

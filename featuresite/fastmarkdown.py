@@ -42,7 +42,7 @@ try:  # What the quick serializer mirrors: private names, and BOOLEAN_ATTRIBUTES
 except ImportError:
     BOOLEAN_ATTRIBUTES = None
 
-TESTED_RELEASES = frozenset({"3.11.3"})
+TESTED_RELEASES = frozenset({"3.11.3", "3.11.4"})
 """The Python-Markdown releases the speed-ups are used on: those tests/test_prose.py has compared with stock
 (it runs on the release installed; tests/test_markdown_versions.py builds the site on the oldest and newest
 release pyproject.toml allows). Add a release only after those tests pass on it."""

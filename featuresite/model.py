@@ -206,6 +206,14 @@ class Site:
         """Every output path of the site: its pages and copied files."""
         return {page.output_path for page in self.pages} | set(self.copied())
 
+    def has_page(self, kind: str, lang: str | None = None, slug: str | None = None) -> bool:
+        """Whether the site has this page: its kind is present, in a language the site has, with this item.
+        (One call, so that a page linking to another records one read, not all that the answer looks at.)"""
+        declared = PAGE_KINDS.get(kind)
+        return (declared is not None and declared.present(self)
+                and (slug is None or declared.has(self, slug))
+                and (lang is None or lang in self.language_codes))
+
     def article_order(self) -> list[str]:
         """Article slugs, newest first (then by slug, so the order never depends on the disk)."""
         return list(self._article_order)

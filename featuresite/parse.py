@@ -54,6 +54,8 @@ _CODE_SPAN_RE = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 def _code_blanked(body: str) -> list[str]:
     """Every line of the body, with code blocks emptied and code spans blanked (columns kept):
     what is shown as code (`{{key}}`, `<a onclick>`) is text, not a citation or HTML."""
+    if "`" not in body and "~" not in body:
+        return body.splitlines()  # no fence, no code span: nothing to blank (most articles)
     lines: list[str] = []
     paragraph: list[str] = []  # the lines of the paragraph being read (code spans may cross its lines)
 

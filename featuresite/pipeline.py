@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .cache import BuildCache, BuildState, Fingerprint, cache_dir_for, fingerprint, generator_version
+from .cache import (BuildCache, BuildState, Fingerprint, ParseCache, cache_dir_for, fingerprint,
+                    generator_version)
 from .errors import ContentErrors, Diagnostics, UsageError
 from .files import MAX_TEXT_BYTES, check_folder, look_at, read_folder
 from .hrefs import check_site_links, reader
@@ -67,65 +68,6 @@ def _read_static(options: Options, diags: Diagnostics) -> dict[str, dict[str, by
     return {"static_files": static, "media_files": media}
 
 
-class ParseCache:
-    """Per-file results of reading content, kept between builds.
-
-    An entry is reused while its file is unchanged and the inputs it was read
-    with (e.g. the site's languages) are the same; its diagnostics are
-    replayed on reuse. A file is known by the digest of its bytes when
-    `digests` is given (a build, see cache.py), else by its size and
-    modification time in nanoseconds (the dev server, which rescans anyway).
-    """
-
-    def __init__(self, entries: dict | None = None, digests: dict[str, bytes] | None = None) -> None:
-        self.entries: dict[Path, tuple[tuple, Any, list]] = entries or {}
-        """path -> (key, result, diagnostics)."""
-        self.digests = digests
-        """Each file's digest by its path (cache.fingerprint), or None to go by size and time."""
-        self.updated: set[Path] = set()
-        """Files whose entry was added or replaced since this cache was made."""
-
-    def _file_key(self, path: Path) -> tuple | None:
-        if self.digests is not None:
-            digest = self.digests.get(str(path))
-            return (digest,) if digest else None
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        return (stat.st_size, stat.st_mtime_ns)
-
-    def holds(self, path: Path, inputs: tuple) -> bool:
-        """True when get() would return a remembered result."""
-        key = self._file_key(path)
-        entry = self.entries.get(path)
-        return key is not None and entry is not None and entry[0] == key + (inputs,)
-
-    def put(self, path: Path, inputs: tuple, value: Any, found: list) -> None:
-        """Remember a result computed elsewhere (found: its diagnostics)."""
-        key = self._file_key(path)
-        if key is not None:
-            self.entries[path] = (key + (inputs,), value, found)
-            self.updated.add(path)
-
-    def get(self, path: Path, inputs: tuple, compute: Callable[[Diagnostics], Any], diags: Diagnostics) -> Any:
-        """compute(diags) for this file, or its remembered result if the file and inputs are unchanged."""
-        key = self._file_key(path)
-        if key is not None:
-            key += (inputs,)
-        entry = self.entries.get(path)
-        if key is not None and entry is not None and entry[0] == key:
-            diags.items.extend(entry[2])
-            return entry[1]
-        own = Diagnostics()
-        value = compute(own)
-        diags.items.extend(own.items)
-        if key is not None:
-            self.entries[path] = (key, value, own.items)
-            self.updated.add(path)
-        return value
-
-
 PARALLEL_PARSE_FROM = 300
 """With fewer article files to read than this, they are read in this process: starting workers would cost more."""
 
@@ -140,10 +82,12 @@ def _parse_share(article_files: list, languages: tuple[str, ...]) -> list[tuple[
     return results
 
 
-def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None) -> Site | None:
+def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
+              meanwhile: Callable[[], None] | None = None) -> Site | None:
     """Read, validate and link all content; None when there are errors (in diags).
 
-    cache, when given, lets unchanged files skip reading and parsing.
+    cache, when given, lets unchanged files skip reading and parsing. meanwhile,
+    if given, runs while parse workers finish, if any are started.
     """
     from . import link
     from .config import load_config, load_strings
@@ -191,7 +135,8 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     if len(unread) >= PARALLEL_PARSE_FROM and cores() > 1 and can_fork():
         # Many articles to read (a first build): read them side by side, then take them from the cache.
         shares = [unread[i::cores()] for i in range(cores())]
-        for share, results in zip(shares, fork_map(_parse_share, shares, [languages] * len(shares))):
+        for share, results in zip(shares, fork_map(_parse_share, shares, [languages] * len(shares),
+                                                              meanwhile=meanwhile)):
             for article_file, (value, found) in zip(share, results):
                 cache.put(article_file.path, languages + (article_file.slug,), value, found)
     for article_file in files.articles:
@@ -215,9 +160,11 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
 
 
 def _render(site: Site, pages: list[Page], diags: Diagnostics, env: jinja2.Environment | None = None,
-            staging: Staging | None = None, record: bool = False) -> Rendered:
+            staging: Staging | None = None, record: bool = False,
+            meanwhile: Callable[[], None] | None = None) -> Rendered:
     """Templates checked, then the pages rendered: their bytes by output path, or, with staging, written
-    there (the stamps go into staging.stamps), and, with record, what each read. Raises ContentErrors."""
+    there (the stamps go into staging.stamps), and, with record, what each read (meanwhile: see
+    batch.render_pages). Raises ContentErrors."""
     from .batch import check_templates, render_pages
     from .render import make_environment
     # One environment for both: templates compile once, and forked render workers inherit them compiled.
@@ -225,7 +172,8 @@ def _render(site: Site, pages: list[Page], diags: Diagnostics, env: jinja2.Envir
     check_templates(site, diags, env)
     if diags.errors:
         raise ContentErrors(diags)
-    rendered = render_pages(site, pages, diags, env, write_to=staging.folder if staging else None, record=record)
+    rendered = render_pages(site, pages, diags, env, write_to=staging.folder if staging else None, record=record,
+                            meanwhile=meanwhile)
     if diags.errors:
         raise ContentErrors(diags)
     if staging is not None:
@@ -235,9 +183,10 @@ def _render(site: Site, pages: list[Page], diags: Diagnostics, env: jinja2.Envir
 
 
 def _render_all(site: Site, diags: Diagnostics, env: jinja2.Environment | None = None,
-                staging: Staging | None = None, record: bool = False) -> Rendered:
+                staging: Staging | None = None, record: bool = False,
+                meanwhile: Callable[[], None] | None = None) -> Rendered:
     """Every page, static file and media file (see _render). Raises ContentErrors on errors."""
-    rendered = _render(site, site.pages, diags, env, staging, record)
+    rendered = _render(site, site.pages, diags, env, staging, record, meanwhile)
     for rel, (data, _) in site.copied().items():
         if staging is None:
             rendered.files[rel] = data
@@ -370,15 +319,18 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
     # collector's sight, they are not scanned again and again while the site is linked and its pages
     # rendered (and forked workers share them untouched). build() unfreezes them at the end.
     gc.freeze()
-    site = load_site(options, diags, parsed)
+    from .batch import compile_templates
+    from .render import make_environment
+    env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
+    # Templates compile while parse workers finish, if any (this process would wait idle).
+    site = load_site(options, diags, parsed, meanwhile=lambda: compile_templates(env))
     if options.strict:
         diags.make_strict()
     if site is None or diags.errors:
         raise ContentErrors(diags)
+    env.bytecode_cache.keep()  # the content is valid: templates compiled from now on are kept for next time
     gc.freeze()
-    from .render import make_environment
     from .search import index_staging, is_index_file
-    env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
     with output_lock(out_dir, on_wait=on_wait):
         check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
         # Again under the lock: another build may have written the folder meanwhile.
@@ -389,9 +341,14 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         changed = {path for path in inputs.digests.keys() | before.keys()
                    if inputs.digests.get(path) != before.get(path)}
         graph = store.load_graph() if state is not None else None
+        updated = {path: parsed.entries[path] for path in parsed.updated}
+        everything = {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests}
         if graph is None:
             with replacing_site(out_dir, store.folder / "spare", finish=index_staging) as staging:
-                graph = _render_all(site, diags, env, staging, record=True).graph
+                # The parse results are saved while render workers finish (this process would wait idle).
+                graph = _render_all(site, diags, env, staging, record=True,
+                                    meanwhile=lambda: store.save_parsed(updated, everything)).graph
+                updated = None
                 check_site_links(site, graph.links, reader(staging.folder), diags, options.strict)
         else:
             pages = stale_pages(graph, site, env, changed)
@@ -409,9 +366,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
                         staging.write(rel, data)
                 check_site_links(site, graph.links, reader(staging.folder, out_dir), diags, options.strict)
         stamps = {**staging.carried, **staging.stamps}
-        store.save(BuildState(store.key, inputs, stamps, diags.warnings), graph,
-                   {path: parsed.entries[path] for path in parsed.updated},
-                   {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests})
+        store.save(BuildState(store.key, inputs, stamps, diags.warnings), graph, updated, everything)
     # The marker is not a file of the site; carried files were not written by this build.
     return BuildReport(len(stamps) - 1, len(staging.stamps.keys() - {MARKER}))
 

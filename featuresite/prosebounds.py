@@ -59,6 +59,11 @@ _OTHER_BLOCKS_RE = re.compile(r"\n[ \t]*[#>=<*_+-]|\||\]:")
 _MARKUP_RE = re.compile(r"[`*_\[<&\\{]|  \n|^[ \t>]*+(?:#|-[ \t]*-[ \t]*-)", re.MULTILINE)
 # Markers that open a level of nesting at the start of a line: quotes, list items (after tab expansion).
 _CONTAINER_PREFIX_RE = re.compile(r"^(?:[ \t]|>|[-*+](?=[ \t])|\d+[.)](?=[ \t]))*", re.MULTILINE)
+# A line whose first NESTING_DEPTH + 1 characters could all belong to a container prefix: every prefix
+# longer than NESTING_DEPTH starts so.
+# (Searched for after a line break, and matched at the start: a search for `^` tries every offset.)
+_LONG_PREFIX_RE = re.compile(r"[ \t>*+\-0-9.)]{%d}" % (NESTING_DEPTH + 1))
+_LONG_PREFIX_AFTER_BREAK_RE = re.compile(r"\n[ \t>*+\-0-9.)]{%d}" % (NESTING_DEPTH + 1))
 _FOOTNOTE_OPEN_RE = re.compile(r"\[\^")
 
 
@@ -80,6 +85,8 @@ def bounds_problems(text: str) -> list[tuple[int, int, str]]:
     unclosed = unclosed_markup(text)
     if len(unclosed) > UNCLOSED_MARKUP_LIMIT:
         found.append((unclosed[UNCLOSED_MARKUP_LIMIT], UNCLOSED_MARKUP_MESSAGE))
+    if not found:
+        return []
     lines = Lines(text)
     return sorted({(*lines.at(offset), message) for offset, message in found})
 
@@ -222,6 +229,8 @@ def _target_ends(text: str, target: _LinkTarget, close: int, quotes: list[tuple[
 def _nesting_problems(text: str) -> list[tuple[int, str]]:
     """The first line that opens more levels of lists and quotes than NESTING_DEPTH (an upper bound: every
     level needs a marker or four columns of indentation on the line that opens it)."""
+    if not (_LONG_PREFIX_RE.match(text) or _LONG_PREFIX_AFTER_BREAK_RE.search(text)):
+        return []  # no line starts with enough marker characters to hold that many levels (most texts)
     for match in _CONTAINER_PREFIX_RE.finditer(text):
         prefix = match.group()
         if len(prefix) <= NESTING_DEPTH:

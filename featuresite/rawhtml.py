@@ -52,7 +52,8 @@ _SCHEME_SPELLING_RE = re.compile(r"(?:[\w+.:/-]|[\x00-\x20\x7f]|&#?\w+;?)*")
 # Where an attribute list ({: name=value}) may start: a line, or right after an inline element
 # (`*`, `_`, a backtick, `)`, `]`, `>`, the `}` of a figure citation); one at the end of a heading's or
 # table cell's line is found by _attribute_lists.
-_ATTR_LIST_START_RE = re.compile(r"(?:^[ \t]*|(?<=[*_`)\]>}]))\{")
+_AFTER_INLINE = "*_`)]>}"
+"""What may end an inline element, right before the `{` of its attribute list."""
 _HEADING_LINE_RE = re.compile(r"(?:[ \t>]|[-*+](?=[ \t])|\d+[.)](?=[ \t]))*#")
 _SETEXT_UNDERLINE_RE = re.compile(r"[ \t>]*(?:=+|-+)[ \t]*$")
 _ATTR_RE = re.compile(r"""([^\s=}]+)=("[^"]*"|'[^']*'|[^\s}]*)|([^\s=}]+)""")
@@ -198,7 +199,12 @@ def unsafe_html(text: str) -> list[tuple[int, int, str]]:
     Lines and columns are 1-based within text. Code (spans and blocks) must
     already be blanked out by the caller: HTML shown as code is text.
     """
-    where = Lines(text).at
+    lines: list[Lines] = []  # made when first needed: most texts have nothing to report
+
+    def where(offset: int) -> tuple[int, int]:
+        if not lines:
+            lines.append(Lines(text))
+        return lines[0].at(offset)
 
     found = []
     unclosed = unclosed_markup(text) if "<" in text else []
@@ -236,17 +242,18 @@ def _attribute_lists(text: str):
     table cell's line, up to the last `}` of the line; each line is read
     here from the first such `{`.
     """
-    lines = text.split("\n")
-    at = 0
-    for index, line in enumerate(lines):
-        start, at = at, at + len(line) + 1
+    brace = text.find("}")
+    while brace >= 0:  # each line with a `}` (most lines have none)
+        start = text.rfind("\n", 0, brace) + 1
+        end = text.find("\n", brace)
+        end = len(text) if end < 0 else end
+        brace = text.find("}", end)
+        line = text[start:end]
         close = line.rfind("}")
-        if close < 0:
-            continue
-        opened = _ATTR_LIST_START_RE.search(line, 0, close)
-        first = opened.end() - 1 if opened else close + 1
-        heading = _HEADING_LINE_RE.match(line) or (index + 1 < len(lines)
-                                                   and _SETEXT_UNDERLINE_RE.match(lines[index + 1]))
+        first = _attribute_list_start(line, close)
+        following = text.find("\n", end + 1)
+        heading = _HEADING_LINE_RE.match(line) or (
+            end < len(text) and _SETEXT_UNDERLINE_RE.match(text[end + 1:len(text) if following < 0 else following]))
         # One at the end of a table cell, or of a heading's line:
         if "|" in line or (heading and line.rstrip(" \t").endswith("}")):
             spaced = line.find(" {", 0, close)
@@ -263,6 +270,18 @@ def _attribute_lists(text: str):
             problem = attribute_problem(None, name, value) if name[:1] not in "#." else None
             if problem:
                 yield start + first + 1 + attr.start(), problem
+
+
+def _attribute_list_start(line: str, close: int) -> int:
+    """Where the first `{` before close that opens an attribute list stands in a line: one at the start of the
+    line (after spaces) or right after an inline element (`*`, `_`, a backtick, `)`, `]`, `>`, `}`); close + 1
+    when there is none."""
+    brace = line.find("{", 0, close)
+    while brace >= 0:
+        if (brace and line[brace - 1] in _AFTER_INLINE) or not line[:brace].strip(" \t"):
+            return brace
+        brace = line.find("{", brace + 1, close)
+    return close + 1
 
 
 def strip_unsafe_html(text: str) -> str:

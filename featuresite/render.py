@@ -41,20 +41,44 @@ def _json_ld(value: Any) -> Markup:
     return Markup(text)
 
 
+class TemplateBytecode(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates in a folder, which holds what it would write until keep() is called
+    (a build compiles its templates before it knows the content is valid, and an invalid build writes
+    nothing)."""
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder))
+        self.folder = folder
+        """Where compiled templates are kept."""
+        self._held: list[jinja2.bccache.Bucket] | None = []
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:  # noqa: D102 (Jinja's)
+        if self._held is not None:
+            self._held.append(bucket)
+        else:
+            super().dump_bytecode(bucket)
+
+    def keep(self) -> None:
+        """Write what was held back, and from now on write as templates compile."""
+        held, self._held = self._held or [], None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for bucket in held:
+            super().dump_bytecode(bucket)
+
+
 def make_environment(templates_dir: Path, auto_reload: bool = True,
                      bytecode_dir: Path | None = None) -> jinja2.Environment:
     """The Jinja environment: strict about undefined names, escaping HTML and XML.
 
     auto_reload: re-read a template whose file changed (a long-running
     process); a build reads each once. bytecode_dir: keep compiled templates
-    there (Jinja's own cache, keyed by each template's source).
+    there (Jinja's own cache, keyed by each template's source), once
+    env.bytecode_cache.keep() is called.
     """
-    if bytecode_dir is not None:
-        bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         auto_reload=auto_reload,
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir is not None else None,
+        bytecode_cache=TemplateBytecode(bytecode_dir) if bytecode_dir is not None else None,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
         trim_blocks=True,
@@ -147,8 +171,9 @@ class Renderer:
                 current: str | None = None, absolute: bool = False, recorder: Recorder | None = None) -> str:
         """The URL of a page (a Page or a kind), in `lang` or else `current` (the current page's language, or
         for pages in no language the default one), with the base path."""
-        named = ("url-of", target, lang, slug, current, absolute) if type(target) is str else None
-        if named is not None:  # the common case, url_for('timeline'): the arguments name the page
+        # The common cases, url_for('timeline') and url_for(page, 'en'): the arguments name the page.
+        named = ("url-of", target, lang, slug, current, absolute) if type(target) in (str, Page) else None
+        if named is not None:
             hit = self._results.get(named)
             if hit is not None:
                 if recorder is not None:
@@ -171,9 +196,7 @@ class Renderer:
 
     @staticmethod
     def _url(site: Site, page: Page, absolute: bool) -> str:
-        kind = PAGE_KINDS.get(page.kind)
-        if (kind is None or not kind.present(site) or (page.slug is not None and not kind.has(site, page.slug))
-                or (page.lang is not None and page.lang not in site.language_codes)):
+        if not site.has_page(page.kind, page.lang, page.slug):
             raise TemplateProblem(f"url_for: there is no page {page.kind} {page.lang or ''} {page.slug or ''}")
         return (site.config.base_url if absolute else site.config.base_path) + page.url_path
 

@@ -32,7 +32,8 @@ from .files import files_below
 from .model import Page, Site
 from .depgraph import DepGraph
 from .hrefs import check_site_links
-from .pipeline import Options, ParseCache, render_site, stale_pages
+from .cache import ParseCache
+from .pipeline import Options, render_site, stale_pages
 from .render import make_environment
 from .search import changed_languages, index_pages, is_index_file
 

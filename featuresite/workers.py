@@ -43,18 +43,24 @@ def _worker_start() -> None:
         pass  # elsewhere a worker ends when its task or the pool's pipe does
 
 
-def fork_map(function: Callable[..., Any], shares: Sequence[Any], *more: Sequence[Any]) -> list[Any]:
+def fork_map(function: Callable[..., Any], shares: Sequence[Any], *more: Sequence[Any],
+             meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """function(share, *more items) for each share; results in order.
 
     The first share runs in the calling process while each other share runs
     in a worker forked for it (the caller would only wait otherwise, and its
     results need not travel). function must be a module-level function; what
     it needs beyond its arguments it finds in module globals set before the
-    call (inherited by fork).
+    call (inherited by fork). meanwhile, if given, runs in the calling process
+    after its own share, while the workers may still be busy (else it would
+    wait for them idle).
     """
     first = [items[0] for items in more]
     if len(shares) == 1:
-        return [function(shares[0], *first)]
+        result = [function(shares[0], *first)]
+        if meanwhile is not None:
+            meanwhile()
+        return result
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(len(shares) - 1, mp_context=multiprocessing.get_context("fork"),
@@ -67,4 +73,7 @@ def fork_map(function: Callable[..., Any], shares: Sequence[Any], *more: Sequenc
             others = pool.map(function, shares[1:], *(items[1:] for items in more))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        return [function(shares[0], *first), *others]
+        mine = function(shares[0], *first)
+        if meanwhile is not None:
+            meanwhile()
+        return [mine, *others]

@@ -131,6 +131,9 @@ def output_lock(out_dir: Path, wait: float | None = None,
         os.close(fd)  # closing releases the lock
 
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 def write_file(folder: Path, rel: str, data: bytes) -> FileStamp:
     """Write data to a new file folder/rel (making its folders); returns the file's stamp.
 
@@ -138,15 +141,25 @@ def write_file(folder: Path, rel: str, data: bytes) -> FileStamp:
     be a hard link to a file of the live site, so it is unlinked (the live
     site's name for it stays) and a new file is made.
     """
-    target = folder / rel
-    if os.path.lexists(target):
-        os.unlink(target)
+    # os.open with O_EXCL rather than a look first: one call in the common case (no file there), and the
+    # stamp from fstat of the open file rather than another lookup of its path.
+    target = os.path.join(folder, rel)
     try:
-        target.write_bytes(data)
+        fd = os.open(target, _NEW_FILE, 0o666)
+    except FileExistsError:
+        os.unlink(target)
+        fd = os.open(target, _NEW_FILE, 0o666)
     except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return _stamp(target)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd = os.open(target, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 @dataclass

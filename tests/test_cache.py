@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, PROJECT
 
 from featuresite import cache, pipeline, write
 
@@ -356,3 +356,21 @@ def test_a_spare_that_cannot_be_moved_is_dropped(project, monkeypatch):
     _edit(content / "articles" / "harbour-opens.en.md", "derelict fish hall", "derelict fish shed")
     assert "rebuilt" in build()
     assert _tree(site) == without_cache()
+
+
+def test_compiled_templates_are_written_only_once_kept(tmp_path):
+    """A build compiles its templates while its content is still being checked: nothing reaches the cache
+    folder until the content is known to be valid (keep), and then everything compiled so far does."""
+    from featuresite.render import make_environment
+    folder = tmp_path / "cache" / "templates"
+    env = make_environment(PROJECT / "templates", auto_reload=False, bytecode_dir=folder)
+    env.get_template("article.html")
+    assert not folder.exists()
+    env.bytecode_cache.keep()
+    held = sorted(folder.iterdir())
+    assert held  # article.html and the templates it extends and imports
+    env.get_template("home.html")
+    assert len(list(folder.iterdir())) > len(held)
+    again = make_environment(PROJECT / "templates", auto_reload=False, bytecode_dir=folder)
+    again.compile = lambda *args, **kwargs: pytest.fail("compiled again instead of read back")
+    assert "article" in again.get_template("article.html").name  # read back from what was kept

@@ -279,3 +279,28 @@ def test_a_graph_survives_the_build_cache_as_marshal_or_pickle():
         assert (again.paths, again.values, again.reads) == (graph.paths, graph.values, graph.reads)
     with pytest.raises(ValueError):
         DepGraph.loads(b"junk")
+
+
+_STEPS = st.sampled_from(["title", "body", "#", "=", ("[", 0), ("[", "zh"), ("(", "article_version", ("a", "zh"), ())])
+_READS = st.dictionaries(st.lists(_STEPS, min_size=1, max_size=4).map(tuple), st.sampled_from(["1", "2", "x"]),
+                         max_size=8)
+
+
+@given(st.lists(_READS, min_size=1, max_size=6), st.data())
+@settings(max_examples=200, deadline=None)
+def test_merged_graphs_are_the_graph_of_all_pages(pages, data):
+    """Pages added to two graphs (a parent's and a render worker's) and merged give the graph of all of them
+    added to one: each page read the same paths, with the same values, and no path has two indices."""
+    values: dict[tuple, str] = {}
+    pages = [{path: values.setdefault(path, value) for path, value in reads.items()} for reads in pages]
+    whole, mine, theirs = DepGraph(), DepGraph(), DepGraph()
+    for number, reads in enumerate(pages):
+        whole.add(f"p{number}", reads)
+        (theirs if data.draw(st.booleans()) else mine).add(f"p{number}", reads)
+    mine.merge(theirs)
+
+    def read(graph: DepGraph) -> dict[str, set]:
+        path_of = {index: path for path, index in graph.paths.items()}
+        assert len(path_of) == len(graph.values)  # every index is one path's
+        return {page: {(path_of[i], graph.values[i]) for i in indices} for page, indices in graph.reads.items()}
+    assert read(mine) == read(whole)

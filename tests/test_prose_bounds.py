@@ -93,8 +93,15 @@ def test_time_grows_in_proportion_to_the_text(name, quick):
     _build_work(converter, small)  # set the converter up
     once = _seconds(converter, small, 1)
     repeat = max(1, int(_MIN_SECONDS / max(once, 1e-6)) + 1)
-    ratio = _seconds(converter, large, repeat) / _seconds(converter, small, repeat)
-    assert ratio < 8, f"{name}: 4x the text took {ratio:.1f}x the time"
+    # Another process on the machine only ever makes a run slower, and may do so to either size: a ratio
+    # is confirmed only when three measurements in a row give it (growth with the square of the text
+    # gives it every time).
+    ratios = []
+    for _ in range(3):
+        ratios.append(_seconds(converter, large, repeat) / _seconds(converter, small, repeat))
+        if ratios[-1] < 8:
+            break
+    assert min(ratios) < 8, f"{name}: 4x the text took {', '.join(f'{r:.1f}' for r in ratios)}x the time"
 
 
 # --- what is reported, and where --------------------------------------------------------------

@@ -6,6 +6,7 @@ killed build, collisions, the raw HTML policy and the preview server's paths.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -182,7 +183,7 @@ def test_failed_write_keeps_the_previous_site_and_leaves_nothing(built, tmp_path
 
     def fail(*args):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(Path, "write_bytes", fail)
+    monkeypatch.setattr(os, "write", fail)  # what write.write_file writes with
     with pytest.raises(OSError), write.output_lock(out):
         write.write_site(out, {"index.html": b"new"})
     monkeypatch.undo()
