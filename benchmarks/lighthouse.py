@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Lighthouse scores of the shipped site: home, an article, timeline, ranking and a platform page, in both
-languages, at Lighthouse's default (mobile) setting, in Debian's Chromium, offline.
+"""Lighthouse scores of the shipped site: home, an article, timeline, ranking, a platform page and search (before
+and with a query), in both languages, at Lighthouse's default (mobile) setting, in Debian's Chromium, offline.
 
     python benchmarks/lighthouse.py
 
@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from urllib.parse import quote
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +32,9 @@ from featuresite.cli import main as build_main  # noqa: E402
 LIGHTHOUSE_VERSION = "13.5.0"
 INSTALL = HERE / ".lighthouse"
 PAGES = ["{lang}/", "{lang}/articles/ranking-rise/", "{lang}/timeline/", "{lang}/ranking/",
-         "{lang}/platforms/songshan-lab/"]
+         "{lang}/platforms/songshan-lab/", "{lang}/search/", "{lang}/search/?q={query}"]
+QUERY = {"zh": "人才", "en": "talent"}
+"""What the search page is opened with, per language (Pagefind's index is loaded and searched)."""
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 MINIMUM = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 
@@ -66,7 +69,7 @@ def main() -> int:
         with serve_folder(out, "/", port):
             for lang in ("zh", "en"):
                 for pattern in PAGES:
-                    path = pattern.format(lang=lang)
+                    path = pattern.format(lang=lang, query=quote(QUERY.get(lang, "")))
                     scores = score(command, base + path, Path(tmp) / "report.json")
                     rows.append((path, scores))
                     failing += [f"{path} {name} {value}" for name, value in scores.items()
