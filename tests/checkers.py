@@ -100,6 +100,22 @@ class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
+def built_and_served(folder: Path, prefix: str):
+    """content/ built strictly into folder for http://127.0.0.1:PORT{prefix} and served there until the block
+    ends; gives the base URL."""
+    from browser import free_port
+    from conftest import PROJECT
+    from featuresite.cli import main
+    port = free_port()
+    base = f"http://127.0.0.1:{port}{prefix}"
+    assert main(["build", "--strict", "--content", str(PROJECT / "content"), "--out", str(folder),
+                 "--base-url", base]) == 0
+    with serve_folder(folder, prefix, port) as url:
+        assert url == base
+        yield base
+
+
+@contextmanager
 def serve_folder(folder: Path, prefix: str, port: int):
     """Serve folder at http://127.0.0.1:port{prefix} until the block ends."""
     handler = type("Handler", (_PrefixHandler,), {"prefix": prefix})

@@ -13,9 +13,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from browser import free_port, sideways_scroll, visit
-from checkers import axe_violations, require_tools, serve_folder, sitemap_errors, vnu_errors
-from conftest import PROJECT
+from browser import sideways_scroll, visit
+from checkers import axe_violations, built_and_served, require_tools, sitemap_errors, vnu_errors
 from sitecheck import broken_links, reachable_from, url_to_file
 
 PREFIX = "/feature/"
@@ -26,14 +25,8 @@ SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """(base URL, output folder): content/ built strictly for http://127.0.0.1:PORT/feature/ and served there."""
-    from featuresite.cli import main
-    port = free_port()
-    base = f"http://127.0.0.1:{port}{PREFIX}"
     out = tmp_path_factory.mktemp("e2e") / "site"
-    assert main(["build", "--strict", "--content", str(PROJECT / "content"), "--out", str(out),
-                 "--base-url", base]) == 0
-    with serve_folder(out, PREFIX, port) as url:
-        assert url == base
+    with built_and_served(out, PREFIX) as base:
         yield base, out
 
 
