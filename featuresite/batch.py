@@ -2,6 +2,7 @@
 template line or reported as a bug, and what each page read gathered into one dependency graph."""
 from __future__ import annotations
 
+import contextlib
 import os
 import traceback
 from collections.abc import Callable
@@ -56,23 +57,24 @@ def _template_at_fault(exc: BaseException, templates_dir: Path) -> bool:
 def check_templates(site: Site, diags: Diagnostics, env: jinja2.Environment | None = None) -> None:
     """Compile every template once, so syntax errors are reported even for unused ones."""
     env = env or make_environment(site.templates_dir)
-    for name in sorted(env.list_templates()):
-        if name.endswith((".html", ".xml", ".txt")):
-            try:
-                env.get_template(name)
-            except jinja2.TemplateSyntaxError as exc:
-                path, line = _template_location(exc, site.templates_dir)
-                diags.error(path, line, 1, f"template syntax error: {exc.message}")
+    for name in _page_templates(env):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            path, line = _template_location(exc, site.templates_dir)
+            diags.error(path, line, 1, f"template syntax error: {exc.message}")
+
+
+def _page_templates(env: jinja2.Environment) -> list[str]:
+    """The templates a page may be rendered with, by name, in order."""
+    return sorted(name for name in env.list_templates() if name.endswith((".html", ".xml", ".txt")))
 
 
 def compile_templates(env: jinja2.Environment) -> None:
     """Compile every template into env ahead of rendering (a syntax error is left for check_templates)."""
-    for name in env.list_templates():
-        if name.endswith((".html", ".xml", ".txt")):
-            try:
-                env.get_template(name)
-            except jinja2.TemplateError:
-                pass
+    for name in _page_templates(env):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
 
 
 PARALLEL_FROM = 400

@@ -41,8 +41,8 @@ RECENT_ENTRIES = 50
 this many (or a twentieth of all): saving them is then quick."""
 ENTRIES_PER_PICKLE = 250
 """Parse results are pickled this many at a time (see BuildCache._save_entries)."""
-LIBRARIES = ("jinja2", "markdown", "yaml", "babel", "markupsafe")
-"""Libraries whose version changes what a build writes."""
+LIBRARIES = ("jinja2", "markdown", "yaml", "babel", "markupsafe", "pagefind", "pagefind_bin_extended")
+"""Libraries whose version changes what a build writes (Pagefind's binary: the search index)."""
 
 
 @lru_cache(maxsize=1)

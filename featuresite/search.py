@@ -145,14 +145,14 @@ def index_staging(staging: Staging, previous: Path | None = None, removed: Itera
     previous: the site this one replaces, for an incremental build whose staging folder holds the previous
     bundle carried over (staging.carried). That bundle stays as it is unless a page with searchable text
     (now or before) was written with other bytes or removed (`removed`: the previous site's files the new
-    one drops): then the languages of those pages are indexed again (every language when another version
-    of Pagefind made it), and only the files whose bytes differ are written (the others stay carried over;
+    one drops): then the languages of those pages are indexed again, and only the files whose bytes differ are written (the others stay carried over;
     those no longer part of the bundle go).
     """
     folder = staging.folder
     carried = sorted(rel for rel in staging.carried if is_index_file(rel))
     again = None  # the languages to index again (None: all)
-    if previous is not None and carried and _same_version(folder / INDEX_DIR / _ENTRY):
+    # (A bundle carried over was made by this Pagefind: its version is part of the build cache's key.)
+    if previous is not None and carried:
         again = _changed_languages(staging, previous, removed)
         if not again:
             return
@@ -208,16 +208,6 @@ def _changed_languages(staging: Staging, previous: Path, removed: Iterable[str])
     gone = [rel for rel in removed if rel.endswith(".html")]
     before = {rel: data for rel in (*written, *gone) if (data := read(previous / rel)) is not None}
     return changed_languages(before, {rel: (staging.folder / rel).read_bytes() for rel in written})
-
-
-def _same_version(entry: Path) -> bool:
-    """Whether the bundle whose pagefind-entry.json this is was made by the Pagefind binary this build runs."""
-    try:
-        made_by = json.loads(entry.read_bytes()).get("version")
-    except (OSError, ValueError):
-        return False
-    answer = subprocess.run([str(_executable()), "--version"], capture_output=True, text=True).stdout.split()
-    return answer[-1:] == [made_by]
 
 
 def _url_path(rel: str) -> str:
