@@ -3,9 +3,10 @@ template line or reported as a bug, and what each page read gathered into one de
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from .errors import Diagnostics, InternalError
 from .model import Page, Site
 from .pages import PAGE_KINDS
 from .render import Renderer, TemplateProblem, make_environment
-from .workers import can_fork, cores, fork_map
+from .workers import can_fork, cores, fork_balanced
 from .write import write_file
 
 
@@ -81,7 +82,7 @@ PARALLEL_FROM = 400
 """Fewer pages than this render in the calling process: starting workers would cost more than it saves."""
 
 
-def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | None, write_to: Path | None,
+def _render_serially(site: Site, pages: Iterable[Page], env: jinja2.Environment | None, write_to: Path | None,
                      record: bool = False) -> tuple[dict[str, Any], list[tuple[Path, int, str, str]], DepGraph]:
     """Render pages in this process: (output, problems as (template, line, message, page path), what the
     pages read (empty unless record)).
@@ -93,32 +94,37 @@ def _render_serially(site: Site, pages: list[Page], env: jinja2.Environment | No
     output: dict[str, Any] = {}
     problems = []
     graph = DepGraph()
-    for page in pages:
-        try:
-            data, recorder = renderer.render(page)
-        except Exception as exc:
-            if not _template_at_fault(exc, site.templates_dir):
-                raise InternalError(f"{type(exc).__name__}: {exc} (while rendering {page.output_path})",
-                                    "".join(traceback.format_exception(exc))) from exc
-            path, line = _template_location(exc, site.templates_dir)
-            message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
-            problems.append((path, line, message, page.output_path))
-            continue
-        output[page.output_path] = data if write_to is None else write_file(write_to, page.output_path, data)
-        if recorder is not None:
-            graph.add(page.output_path, recorder.reads, recorder.groups.values())
+    with _fewer_full_collections():
+        for page in pages:
+            try:
+                data, recorder = renderer.render(page)
+            except Exception as exc:
+                if not _template_at_fault(exc, site.templates_dir):
+                    raise InternalError(f"{type(exc).__name__}: {exc} (while rendering {page.output_path})",
+                                        "".join(traceback.format_exception(exc))) from exc
+                path, line = _template_location(exc, site.templates_dir)
+                message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+                problems.append((path, line, message, page.output_path))
+                continue
+            output[page.output_path] = data if write_to is None else write_file(write_to, page.output_path, data)
+            if recorder is not None:
+                graph.add(page.output_path, recorder.reads, recorder.groups.values())
     graph.links.update(renderer.links)
     return output, problems, graph
 
 
-_FORKED_SITE: Site | None = None
-"""The Site a forked worker inherited from its parent (set just before the pool forks)."""
-_FORKED_ENV: jinja2.Environment | None = None
-"""The Jinja environment, its templates already compiled, a forked worker inherited likewise."""
-
-
-def _render_share(pages: list[Page], write_to: Path | None, record: bool):
-    return _render_serially(_FORKED_SITE, pages, _FORKED_ENV, write_to, record)
+@contextlib.contextmanager
+def _fewer_full_collections() -> Iterator[None]:
+    """Rendering makes many short-lived objects and, when recording, a graph that grows page by page: each
+    full run of the cyclic collector would scan all of it again (up to a tenth of the rendering time at
+    1,000 pairs, recording). Young objects, among them the cycles each page leaves, are still collected,
+    in fewer and larger runs."""
+    before = gc.get_threshold()
+    gc.set_threshold(5000, 10, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @dataclass
@@ -146,23 +152,18 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
     Large sites render in `workers` forked processes (default: one per core).
     Each page depends only on the Site and itself, so the split cannot change
     a byte of the output; results are gathered in page order. meanwhile, if
-    given, runs in this process once its own share is rendered (see fork_map).
+    given, runs in this process while workers render (see workers.fork_balanced).
     """
-    global _FORKED_SITE, _FORKED_ENV
     workers = workers or cores()
     if workers > 1 and len(pages) >= parallel_from and can_fork():
-        # Interleaved shares balance cheap and expensive pages; fork hands each worker the Site
-        # (and the compiled templates) without pickling them.
-        shares = [pages[i::workers] for i in range(workers)]
-        _FORKED_SITE, _FORKED_ENV = site, env
-        try:
-            results = fork_map(_render_share, shares, [write_to] * workers, [record] * workers,
-                               meanwhile=meanwhile)
-        finally:
-            _FORKED_SITE = _FORKED_ENV = None
+        # Each process renders the pages it claims (fork hands each worker the Site and the compiled
+        # templates without pickling them); the results are put in page order.
+        results = fork_balanced(lambda claims: _render_serially(site, (page for _, page in claims), env,
+                                                                write_to, record),
+                                pages, workers, meanwhile=meanwhile)
         rendered: dict[str, Any] = {}
         problems = []
-        graph = results[0][2]  # this process's own share: the others' are merged into it
+        graph = results[0][2]  # this process's own pages: the others' are merged into it
         for output, found, share_graph in results:
             rendered.update(output)
             problems += found
@@ -171,6 +172,7 @@ def render_pages(site: Site, pages: list[Page], diags: Diagnostics,
         output = {page.output_path: rendered[page.output_path] for page in pages if page.output_path in rendered}
         order = {page.output_path: i for i, page in enumerate(pages)}
         problems.sort(key=lambda p: order[p[3]])
+        graph.links = {path: graph.links[path] for path in sorted(graph.links, key=order.__getitem__)}
     else:
         output, problems, graph = _render_serially(site, pages, env, write_to, record)
         if meanwhile is not None:

@@ -10,7 +10,7 @@ import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .cache import (BuildCache, BuildState, Fingerprint, ParseCache, cache_dir_for, fingerprint,
                     generator_version)
@@ -72,16 +72,6 @@ PARALLEL_PARSE_FROM = 300
 """With fewer article files to read than this, they are read in this process: starting workers would cost more."""
 
 
-def _parse_share(article_files: list, languages: tuple[str, ...]) -> list[tuple[Any, list]]:
-    """In a worker: (fragment, diagnostics) of each article file."""
-    from .parse import parse_article
-    results = []
-    for article_file in article_files:
-        found = Diagnostics()
-        results.append((parse_article(article_file, languages, found), found.items))
-    return results
-
-
 def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
               meanwhile: Callable[[], None] | None = None) -> Site | None:
     """Read, validate and link all content; None when there are errors (in diags).
@@ -96,7 +86,7 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     from .model import Site
     from .parse import merge, parse_article, parse_sheet
     from .schema import URL_RE
-    from .workers import can_fork, cores, fork_map
+    from .workers import can_fork, cores, fork_balanced
     cache = cache or ParseCache()
     content_dir = options.content_dir
     if not content_dir.is_dir():
@@ -134,10 +124,15 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     unread = [f for f in files.articles if not cache.holds(f.path, languages + (f.slug,))]
     if len(unread) >= PARALLEL_PARSE_FROM and cores() > 1 and can_fork():
         # Many articles to read (a first build): read them side by side, then take them from the cache.
-        shares = [unread[i::cores()] for i in range(cores())]
-        for share, results in zip(shares, fork_map(_parse_share, shares, [languages] * len(shares),
-                                                              meanwhile=meanwhile)):
-            for article_file, (value, found) in zip(share, results):
+        def parse(claims: Iterator[tuple[int, Any]]) -> list[tuple[int, Any, list]]:
+            parsed = []
+            for index, article_file in claims:
+                found = Diagnostics()
+                parsed.append((index, parse_article(article_file, languages, found), found.items))
+            return parsed
+        for results in fork_balanced(parse, unread, cores(), meanwhile=meanwhile):
+            for index, value, found in results:
+                article_file = unread[index]
                 cache.put(article_file.path, languages + (article_file.slug,), value, found)
     for article_file in files.articles:
         fragments.append(cache.get(article_file.path, languages + (article_file.slug,),

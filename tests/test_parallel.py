@@ -54,3 +54,29 @@ def test_articles_read_in_workers_give_identical_output(tmp_path, run_cli, monke
         assert result.code == 0, result.err
         trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert trees[0] == trees[1] and len(trees[0]) > 80
+
+
+def test_forked_processes_claim_every_item_once_and_one_busy_with_other_work_claims_fewer():
+    import os
+    import time
+
+    from featuresite.workers import fork_balanced
+    items = list(range(400))
+
+    def work(claims):
+        taken = []
+        for index, item in claims:
+            assert items[index] == item
+            time.sleep(0.001)
+            taken.append((index, os.getpid()))
+        return taken
+
+    for workers in (2, 3):
+        results = fork_balanced(work, items, workers)
+        assert len(results) == workers
+        assert sorted(index for taken in results for index, _ in taken) == items  # each item once
+        assert results[0] and all(pid == os.getpid() for _, pid in results[0])  # the first: this process's
+        assert all(taken and all(pid != os.getpid() for _, pid in taken) for taken in results[1:])
+    # Work of its own first (meanwhile): this process takes fewer items, the worker the rest.
+    mine, theirs = fork_balanced(work, items, 2, meanwhile=lambda: time.sleep(0.2))
+    assert len(mine) < len(theirs) and len(mine) + len(theirs) == len(items)
