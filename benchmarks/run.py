@@ -146,10 +146,11 @@ FEATURESITE_IMPORTS = ("featuresite.cli, featuresite.pipeline, featuresite.rende
 """What a build of this project imports (loaded before a clean build)."""
 
 
-def generators(root: Path, pairs: int, against: list[tuple[str, Path]] = (), pelican: bool = True
-               ) -> list[Generator]:
+def generators(root: Path, pairs: int, against: list[tuple[str, Path]] = (), pelican: bool = True,
+               search: bool = True) -> list[Generator]:
     """This project, its older revisions (name, checkout) and Pelican, each with its own copy of the same
-    corpus under root."""
+    corpus under root. search=False: this project's copy says `search: false` (the older revisions' copies
+    are left as they are: a revision from before search would reject the key, and makes no index)."""
     ours = root / "featuresite"
     write_corpus(pairs, ours / "content")
     found = [Generator("featuresite", ours, [sys.executable, str(PROJECT / "build.py"), "build", "--content",
@@ -163,6 +164,9 @@ def generators(root: Path, pairs: int, against: list[tuple[str, Path]] = (), pel
                                                               "--content", "content", "--out", "site"],
                                ("site", ".featuresite-cache"), "content/articles/story-00001.en.md",
                                FEATURESITE_IMPORTS, checkout))
+    if not search:
+        with open(ours / "content" / "site.yaml", "a", encoding="utf-8") as site_yaml:
+            site_yaml.write("search: false\n")
     if pelican:
         folder = root / "pelican"
         write_pelican(ours / "content", folder)
@@ -230,6 +234,9 @@ def main() -> int:
     parser.add_argument("--against", metavar="REV", action="append", default=[],
                         help="also build this project as it was at a git revision, side by side (repeatable)")
     parser.add_argument("--no-pelican", action="store_true", help="leave Pelican out")
+    parser.add_argument("--no-search", action="store_true",
+                        help="build this project without its search index (site.yaml: search: false), to compare "
+                             "with revisions from before search")
     parser.add_argument("--results", type=Path, default=HERE / "results.md",
                         help="where to write the table (default: benchmarks/results.md)")
     args = parser.parse_args()
@@ -255,7 +262,7 @@ def main() -> int:
         print(header)
         for pairs in args.sizes:
             root = Path(work) / f"n{pairs}"
-            both = generators(root, pairs, against, not args.no_pelican)
+            both = generators(root, pairs, against, not args.no_pelican, not args.no_search)
             measured = {mode: bench(both, mode, args.runs) for mode in MODES}
             for generator in both:
                 for mode in MODES:
@@ -278,7 +285,7 @@ def main() -> int:
         "# Build benchmarks", "",
         f"`python benchmarks/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}"
         f"{f' --workdir {args.workdir}' if args.workdir else ''}"
-        f"{against_text}{' --no-pelican' if args.no_pelican else ''}`: "
+        f"{against_text}{' --no-pelican' if args.no_pelican else ''}{' --no-search' if args.no_search else ''}`: "
         f"median of {args.runs} runs after a warm-up; "
         f"{os.cpu_count()} cores; Python {platform.python_version()}; "
         f"{pelican_version}built in "
@@ -288,7 +295,9 @@ def main() -> int:
         "generator's modules read again (see Generator.settle). Python kept compiled modules (BUILD_ENV), "
         "as for an installed package. Pages = article "
         "pages (both languages); each generator also writes its index, feed and other pages. CPU includes "
-        "worker processes; peak RSS is the largest process's.", "",
+        "worker processes; peak RSS is the largest process's."
+        + (" This project built its copy with `search: false` (no search index), as the older revisions make "
+           "none." if args.no_search else ""), "",
         header, *rows, "", "## Targets (issue: Speed)", "", *check_targets(table), ""]
     args.results.write_text("\n".join(text))
     return 0

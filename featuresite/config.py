@@ -13,7 +13,7 @@ from .files import look_at
 from .model import Language, SiteConfig, TextPair
 from .pages import NAVIGABLE
 from .schema import INVALID, URL_RE, Context, Field, ListOf, Record, validate
-from .scalars import Enum, Int, Slug, Str, Text, Url
+from .scalars import Bool, Enum, Int, Slug, Str, Text, Url
 from .yamlsrc import compose, read_text
 
 HOST_NAME_RE = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
@@ -78,6 +78,7 @@ SITE = Record({
     "navigation": Field(ListOf(Enum(*NAVIGABLE), min_items=1), True, "menu order"),
     "editors": Field(Text(), False, "who edits the site (feed author)"),
     "cname": Field(HostName(), False, "custom domain for GitHub Pages"),
+    "search": Field(Bool(), False, "whether the site has a search page (default true)"),
 })
 """site.yaml."""
 
@@ -166,6 +167,7 @@ def load_config(content_dir: Path, diags: Diagnostics, base_url: str | None = No
         language_locs=tuple(data["languages"].locs),
         editors=data.get("editors"),
         cname=data.get("cname"),
+        search=data.get("search", True),
     )
 
 

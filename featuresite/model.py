@@ -76,6 +76,8 @@ class SiteConfig:
     """Who edits the site."""
     cname: str | None
     """Custom domain for GitHub Pages."""
+    search: bool = True
+    """Whether the site has its search page, and the search index (search.py) with it."""
 
     @property
     def default_language(self) -> Language:

@@ -35,7 +35,8 @@ _CORE = (
     PageKind("landing", 0, "", template="landing.html"),
     PageKind("home", 10, "{lang}/", template="home.html"),
     # Search (search.py writes its index): the one page that runs JavaScript.
-    PageKind("search", 75, "{lang}/search/", template="search.html", context=_search_context),
+    PageKind("search", 75, "{lang}/search/", template="search.html", context=_search_context,
+             when=lambda site: site.config.search),
     PageKind("feed", 80, "{lang}/feed.xml", template="feed.xml"),
     PageKind("notfound", 90, "404.html", template="404.html"),
     PageKind("sitemap", 100, "sitemap.xml", template="sitemap.xml"),

@@ -281,12 +281,13 @@ def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable
     """
     check_output_dir(out_dir, options.content_dir, PROJECT_DIR)  # before the work of rendering
     if not use_cache:
-        from .search import index_staging
-        files = render_site(options, diags)[1].files
+        from .search import index_staging, searchable
+        site, rendered = render_site(options, diags)
         with output_lock(out_dir, on_wait=on_wait):
             # Again under the lock: the folder may have changed while this build rendered.
             check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
-            stamps = write_site(out_dir, files, finish=index_staging)  # the pages and the search index
+            # The pages and the search index.
+            stamps = write_site(out_dir, rendered.files, finish=index_staging if searchable(site) else None)
         return BuildReport(len(stamps) - 1, len(stamps) - 1)  # (- 1: the marker)
     store = BuildCache(cache_dir_for(out_dir), (
         generator_version(), os.getcwd(), str(out_dir.resolve()), str(options.content_dir),
@@ -325,7 +326,8 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         raise ContentErrors(diags)
     env.bytecode_cache.keep()  # the content is valid: templates compiled from now on are kept for next time
     gc.freeze()
-    from .search import index_staging, is_index_file
+    from .search import index_staging, is_index_file, searchable
+    search = searchable(site)
     with output_lock(out_dir, on_wait=on_wait):
         check_output_dir(out_dir, options.content_dir, PROJECT_DIR)
         # Again under the lock: another build may have written the folder meanwhile.
@@ -339,7 +341,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         updated = {path: parsed.entries[path] for path in parsed.updated}
         everything = {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests}
         if graph is None:
-            with replacing_site(out_dir, store.folder / "spare", finish=index_staging) as staging:
+            with replacing_site(out_dir, store.folder / "spare", finish=index_staging if search else None) as staging:
                 # The parse results are saved while render workers finish (this process would wait idle).
                 graph = _render_all(site, diags, env, staging, record=True,
                                     meanwhile=lambda: store.save_parsed(updated, everything)).graph
@@ -351,8 +353,10 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
             # of the last build that the site still has carried over as it is (hard-linked).
             # (and the search index, which index_staging makes again only if a searchable page changed)
             current = site.output_files() | {MARKER}
-            keep = {rel: stamp for rel, stamp in state.output.items() if rel in current or is_index_file(rel)}
-            index = functools.partial(index_staging, previous=out_dir, removed=state.output.keys() - keep.keys())
+            keep = {rel: stamp for rel, stamp in state.output.items()
+                    if rel in current or (search and is_index_file(rel))}
+            index = functools.partial(index_staging, previous=out_dir,
+                                      removed=state.output.keys() - keep.keys()) if search else None
             with patching_site(out_dir, keep, removing=len(keep) < len(state.output),
                                spare=store.folder / "spare", finish=index) as staging:
                 graph.merge(_render(site, pages, diags, env, staging, record=True).graph)

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from .errors import UsageError
 
 if TYPE_CHECKING:
+    from .model import Site
     from .write import Staging
 
 INDEX_DIR = "pagefind"
@@ -61,6 +62,12 @@ _HTML_LANG = re.compile(rb"<html\s[^>]*?\blang=\"([^\"]*)\"")
 """A page's language, as Pagefind reads it."""
 _LANGUAGE = re.compile(r"[a-z]{2,8}(-[a-z0-9]{1,8})*")
 """A language tag (lower case), as Pagefind names the files of a language's index by it."""
+
+
+def searchable(site: Site) -> bool:
+    """Whether the site has search (site.yaml's `search`, true unless set false): then, and only then, its
+    pages get an index, in a build and in the live preview."""
+    return site.config.search
 
 
 def is_index_file(rel: str) -> bool:

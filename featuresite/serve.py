@@ -35,7 +35,7 @@ from .hrefs import check_site_links
 from .cache import ParseCache
 from .pipeline import Options, render_site, stale_pages
 from .render import make_environment
-from .search import changed_languages, index_pages, is_index_file
+from .search import changed_languages, index_pages, is_index_file, searchable
 
 log = logging.getLogger("featuresite.serve")
 
@@ -164,7 +164,7 @@ class Preview:
         is_page = rel.endswith(".html")
         if self.problems and (is_page or rel not in self.files):
             return "500 Content Errors", "text/html; charset=utf-8", error_page(self.problems)
-        if is_index_file(rel) and rel in self.search_index():
+        if is_index_file(rel) and self.site is not None and searchable(self.site) and rel in self.search_index():
             kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
             return "200 OK", kind, self.search_index()[rel]
         if rel not in self.files and f"{rel}/index.html" in self.files:

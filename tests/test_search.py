@@ -416,3 +416,51 @@ def test_the_second_features_index_holds_nothing_of_the_shipped_one(tmp_path):
     assert len(texts) > 20
     phrases = shipped_phrases()
     assert [phrase for text in texts for phrase in _found(text, phrases)] == []
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_site_can_go_without_search_and_back_and_each_build_equals_a_full_one(tmp_path):
+    from featuresite.serve import Preview
+    from featuresite.pipeline import Options
+    project = _Project(tmp_path)
+    project.build()
+    site_yaml = project.content / "site.yaml"
+    with_search = site_yaml.read_text(encoding="utf-8")
+    assert "search:" not in with_search  # the default: search
+    site_yaml.write_text(with_search + "search: false\n", encoding="utf-8")
+    project.build()  # incremental: the index and the search pages go, and the header link on every page
+    without = _tree(project.out)
+    assert not [rel for rel in without if rel.startswith("pagefind/") or "/search/" in rel]
+    pages = [rel for rel in without if rel.endswith(".html")]
+    assert len(pages) > 10 and not [rel for rel in pages if b"search-link" in without[rel] or b"/search/" in without[rel]]
+    assert b"/search/" not in without["sitemap.xml"]
+    full = tmp_path / "full"
+    from featuresite.cli import main
+    assert main(["build", "--no-cache", "--content", str(project.content), "--out", str(full)]) == 0
+    assert _tree(full) == without
+    # The live preview serves no index either.
+    preview = Preview(Options(project.content, base_url="http://127.0.0.1:8000/"))
+    preview.build_all()
+    assert preview.response("/pagefind/pagefind-entry.json")[0] == "404 Not Found"
+    assert preview.response("/en/search/")[0] == "404 Not Found"
+    # Back on: the whole index again, as a full build makes it.
+    site_yaml.write_text(with_search, encoding="utf-8")
+    project.build()
+    again = _tree(project.out)
+    assert "pagefind/pagefind-entry.json" in again and "en/search/index.html" in again
+    shutil.rmtree(full)
+    assert main(["build", "--no-cache", "--content", str(project.content), "--out", str(full)]) == 0
+    assert _tree(full) == again
+
+
+def test_search_must_be_true_or_false(tmp_path, capsys):
+    from featuresite.cli import main
+    shutil.copytree(FIXTURES / "bilingual", tmp_path / "content")
+    site_yaml = tmp_path / "content/site.yaml"
+    lines = site_yaml.read_text(encoding="utf-8").count("\n")
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "search: sometimes\n", encoding="utf-8")
+    assert main(["check", "--content", str(tmp_path / "content")]) == 1
+    assert f"content/site.yaml:{lines + 1}:9: error:" in capsys.readouterr().err.replace(str(tmp_path) + "/", "")
