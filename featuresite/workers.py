@@ -36,7 +36,7 @@ def _worker_start() -> None:
     # waiting for its task that prints a traceback. A build stopped with SIGTERM (sent to its whole process
     # group) is cleaned up and reported by the parent.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held back by fork_map until now
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held back by fork_balanced until now
     try:  # Linux: have the kernel send SIGKILL when the parent process ends
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
