@@ -65,8 +65,8 @@ LOCK_WAIT_SECONDS = 60.0
 """How long a build waits for another build of the same output folder to finish writing it."""
 
 
-def _stamp(path: Path) -> FileStamp:
-    info = os.stat(path)
+def _stamp(info: os.stat_result) -> FileStamp:
+    """A file's stamp, from its stat result."""
     return info.st_size, info.st_mtime_ns, info.st_ino
 
 
@@ -159,7 +159,7 @@ def write_file(folder: Path, rel: str, data: bytes) -> FileStamp:
         info = os.fstat(fd)
     finally:
         os.close(fd)
-    return info.st_size, info.st_mtime_ns, info.st_ino
+    return _stamp(info)
 
 
 @dataclass
@@ -293,7 +293,7 @@ def _carry_over(out: Path, staging: Staging, keep: dict[str, FileStamp], present
                     raise
                 linking = exc.errno == errno.EMLINK  # too many links to this file only: try the next
         shutil.copy2(source, target, follow_symlinks=False)  # a new file: the source is only read
-        staging.carried[rel] = _stamp(Path(target))
+        staging.carried[rel] = _stamp(os.stat(target))
 
 
 def write_site(out_dir: Path, files: dict[str, bytes], finish: Finish | None = None) -> dict[str, FileStamp]:
@@ -314,7 +314,7 @@ def output_intact(out_dir: Path, stamps: dict[str, FileStamp]) -> bool:
     try:
         for rel, stamp in stamps.items():
             info = os.stat(root + rel)
-            if (info.st_size, info.st_mtime_ns, info.st_ino) != stamp:
+            if _stamp(info) != stamp:
                 return False
     except OSError:
         return False
