@@ -93,7 +93,7 @@ def _render_serially(site: Site, pages: Iterable[Page], env: jinja2.Environment 
     renderer = Renderer(site, env, record)
     output: dict[str, Any] = {}
     problems = []
-    graph = DepGraph()
+    graph = renderer.graph
     with _fewer_full_collections():
         for page in pages:
             try:
@@ -108,7 +108,7 @@ def _render_serially(site: Site, pages: Iterable[Page], env: jinja2.Environment 
                 continue
             output[page.output_path] = data if write_to is None else write_file(write_to, page.output_path, data)
             if recorder is not None:
-                graph.add(page.output_path, recorder.reads, recorder.groups.values())
+                graph.reads[page.output_path] = recorder.finish()
     graph.links.update(renderer.links)
     return output, problems, graph
 

@@ -7,17 +7,17 @@ value differs are stale (`DepGraph.stale`).
 """
 from __future__ import annotations
 
+import gc
 import marshal
 from itertools import compress, count
 from operator import ne
 import pickle
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .deps import SHORT_TEXT, MISSING, fingerprint, identity, origin, shape_of
+from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, origin, shape_of
 from .hrefs import PageLinks, ProseLink
 
 
@@ -96,29 +96,56 @@ def _fill(node: dict, found: list[str], value: str) -> None:
         _fill(children, found, value)
 
 
-@dataclass
 class DepGraph:
     """What every page of a build read (kept in the build cache, and by the live preview)."""
 
-    trie: dict = field(default_factory=dict)
-    """Every path any page read, as a trie: step -> [children, index of the path that ends here or -1]. The
-    one index of paths: a page's reads are added by walking it, a rebuild evaluates it as it is, and the
-    build cache stores it so (no rebuild makes it again)."""
-    values: list[str] = field(default_factory=list)
-    """Index -> the fingerprint of the value the path had."""
-    reads: dict[str, array] = field(default_factory=dict)
-    """Page output path -> the indices of the paths it read."""
-    _groups: dict[int, tuple[dict, array]] = field(default_factory=dict, repr=False, compare=False)
-    """Shared groups of reads already added (see add), by identity, with the group itself so that its id
-    cannot be another's; never stored (a group lives for one rendering)."""
-    links: dict[str, PageLinks] = field(default_factory=dict)
-    """Page output path -> what its prose links to (hrefs.py), for every page with prose, recorded or not:
-    the links of every page are checked after each build, rendered in it or not."""
+    def __init__(self, trie: dict | None = None, values: list[str] | None = None,
+                 reads: dict[str, array] | None = None, links: dict[str, PageLinks] | None = None):
+        self._trie: dict = {} if trie is None else trie
+        self._values: list[str] = [] if values is None else values
+        self._reads: dict[str, array] = {} if reads is None else reads
+        self.links: dict[str, PageLinks] = {} if links is None else links
+        """Page output path -> what its prose links to (hrefs.py), for every page with prose, recorded or
+        not: the links of every page are checked after each build, rendered in it or not."""
+        # Graphs of other processes' pages, as dumps() gives them (links aside, which are in self.links),
+        # that nothing has needed merged yet: a first build only saves them (see merge and dumps).
+        self._unmerged: list[bytes] = []
+
+    def _merged(self) -> None:
+        """Merge what is unmerged, in order (each over what came before)."""
+        while self._unmerged:
+            self.merge(DepGraph.loads(self._unmerged.pop(0)))
+
+    @property
+    def trie(self) -> dict:
+        """Every path any page read, as a trie: step -> [children, index of the path that ends here or -1].
+        The one index of paths: rendering records into it (deps.Recorder), a rebuild evaluates it as it is,
+        and the build cache stores it so (no rebuild makes it again)."""
+        self._merged()
+        return self._trie
+
+    @property
+    def values(self) -> list[str]:
+        """Index -> the fingerprint of the value the path had."""
+        self._merged()
+        return self._values
+
+    @property
+    def reads(self) -> dict[str, array]:
+        """Page output path -> the indices of the paths it read."""
+        self._merged()
+        return self._reads
 
     def __reduce__(self) -> tuple:
-        # Pickled (from a render worker) as dumps() gives it: marshal is several times quicker, and the
-        # shared groups stay behind.
-        return DepGraph.loads, (self.dumps(),)
+        # Pickled (from a render worker) as dumps() gives it, marshal being several times quicker, and
+        # unpickled with its paths left unmerged (see merge): only the links are read.
+        return DepGraph._shipped, (self.dumps(links=False), self.dumps_links())
+
+    @classmethod
+    def _shipped(cls, paths: bytes, links: bytes) -> DepGraph:
+        graph = cls(links=_loads_links(marshal.loads(links)))
+        graph._unmerged.append(paths)
+        return graph
 
     def _entry(self, path: tuple) -> list:
         """The trie's entry for a path, made (with index -1) if there is none."""
@@ -130,17 +157,10 @@ class DepGraph:
             node = entry[0]
         return entry
 
-    def add(self, page: str, reads: Mapping[tuple, str], groups: Iterable[dict[tuple, str]] = ()) -> None:
-        """Record (or replace) one page's reads: its own, and groups of reads shared with other pages
-        (deps.Recorder.use), each added once and then referred to by identity."""
-        indices = self._indices(reads)
-        known = self._groups
-        for group in groups:
-            entry = known.get(id(group))
-            if entry is None or entry[0] is not group:
-                entry = known[id(group)] = (group, self._indices(group))
-            indices.extend(entry[1])
-        self.reads[page] = indices
+    def add(self, page: str, reads: Mapping[tuple, str]) -> None:
+        """Record (or replace) one page's reads, given as paths with their values' fingerprints. (Rendering
+        records into the trie directly, deps.Recorder: this is for reads gathered otherwise.)"""
+        self.reads[page] = self._indices(reads)
 
     def _indices(self, reads: Mapping[tuple, str]) -> array:
         """The indices of these paths, each taking the value given (over an older value, from a page now
@@ -160,7 +180,13 @@ class DepGraph:
 
     def merge(self, other: DepGraph) -> None:
         """Add another graph's pages (e.g. a render worker's), its values over this one's. The other graph
-        is used up: what only it has is taken over, not copied."""
+        is used up: what only it has is taken over, not copied. A graph received from a render worker and
+        not yet looked at is kept as it came, and merged only when this graph's paths are needed: a first
+        build only saves them (dumps), and the next build loads them merged."""
+        self.links.update(other.links)
+        if other._unmerged and not other._reads and not other._values:
+            self._unmerged.extend(other._unmerged)
+            return
         values, theirs = self.values, other.values
         remap = array("I", bytes(4 * len(theirs)))
 
@@ -192,7 +218,6 @@ class DepGraph:
         walk(self.trie, other.trie)
         for page, indices in other.reads.items():
             self.reads[page] = array("I", [remap[i] for i in indices])
-        self.links.update(other.links)
 
     @property
     def paths(self) -> dict[tuple, int]:
@@ -213,35 +238,59 @@ class DepGraph:
         the graph's values become root's. settled: see evaluate."""
         now = evaluate(self.trie, root, self.values, settled)
         changed = set(compress(count(), map(ne, self.values, now)))  # (the indices whose values differ)
-        self.values = now
+        self._values = now
         return {page for page in pages
                 if page not in self.reads or (changed and not changed.isdisjoint(self.reads[page]))}
 
-    def dumps(self) -> bytes:
+    def dumps(self, links: bool = True) -> bytes:
         """The graph as bytes for the build cache: marshal, several times quicker than pickle both ways for
-        these tuples of strings, when every path holds only such values; else pickle."""
+        these tuples of strings, when every path holds only such values; else pickle. links=False leaves
+        the links out. Graphs still unmerged are written as they are, after this one's own."""
+        own = self._dumps(self.links if links else {})
+        if not self._unmerged:
+            return own
+        return b"S" + marshal.dumps([own, *self._unmerged])
+
+    def _dumps(self, links: dict[str, PageLinks]) -> bytes:
         try:
-            return b"M" + marshal.dumps((self.trie, self.values,
-                                         {page: indices.tobytes() for page, indices in self.reads.items()},
-                                         {page: (source, tuple(map(tuple, found)))
-                                          for page, (source, found) in self.links.items()}))
+            return b"M" + marshal.dumps((self._trie, self._values,
+                                         {page: indices.tobytes() for page, indices in self._reads.items()},
+                                         _dumps_links(links)))
         except ValueError:  # a path holds an object marshal cannot write
-            return b"P" + pickle.dumps((self.trie, self.values, self.reads, self.links),
+            return b"P" + pickle.dumps((self._trie, self._values, self._reads, links),
                                        protocol=pickle.HIGHEST_PROTOCOL)
+
+    def dumps_links(self) -> bytes:
+        """The links alone, as bytes (marshal)."""
+        return marshal.dumps(_dumps_links(self.links))
 
     @classmethod
     def loads(cls, data: bytes) -> DepGraph:
         """A graph from dumps()'s bytes."""
-        if data[:1] == b"P":
+        kind = data[:1]
+        if kind == b"S":  # a graph and graphs to merge into it, in order
+            parts = marshal.loads(data[1:])
+            graph = cls.loads(parts[0])
+            for part in parts[1:]:
+                graph.merge(cls.loads(part))
+            return graph
+        if kind == b"P":
             trie, values, reads, links = pickle.loads(data[1:])
             return cls(trie, values, reads, links=links)
-        if data[:1] != b"M":
+        if kind != b"M":
             raise ValueError("not a dependency graph")
-        trie, values, reads, links = marshal.loads(data[1:])
-        graph = cls(trie, values, links={page: (source, tuple(ProseLink(*link) for link in found))
-                                         for page, (source, found) in links.items()})
+        # Many small containers and no cycles: the cyclic collector, run again and again as they are made,
+        # would take three times as long as making them.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            trie, values, reads, links = marshal.loads(data[1:])
+        finally:
+            if enabled:
+                gc.enable()
+        graph = cls(trie, values, links=_loads_links(links))
         for page, raw in reads.items():
-            graph.reads[page] = indices = array("I")
+            graph._reads[page] = indices = array("I")
             indices.frombytes(raw)
         return graph
 
@@ -250,3 +299,11 @@ class DepGraph:
         for page in pages:
             self.reads.pop(page, None)
             self.links.pop(page, None)
+
+
+def _dumps_links(links: dict[str, PageLinks]) -> dict:
+    return {page: (source, tuple(map(tuple, found))) for page, (source, found) in links.items()}
+
+
+def _loads_links(links: dict) -> dict[str, PageLinks]:
+    return {page: (source, tuple(ProseLink(*link) for link in found)) for page, (source, found) in links.items()}

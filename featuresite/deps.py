@@ -12,6 +12,10 @@ with the value's fingerprint. A path is a tuple of steps:
     '#'                             the shape of a container: a mapping's keys in order, a sequence's length
     '='                             the whole value (compared, hashed, printed, or handed to code outside the view)
 
+Reads are written straight into the build's trie of paths (depgraph.DepGraph.trie):
+each view holds its path's node of the trie, so a read costs a lookup there, and
+the value of a path is fingerprinted once per build, by the first page that reads it.
+
 Nothing here knows a content kind or a page kind: whatever a template or a
 helper reads is recorded, so no list of "what pages show" is kept by hand.
 What a build's pages read is kept as a graph (depgraph.py); a rebuild
@@ -21,61 +25,44 @@ read a path whose fingerprint differs, plus the pages whose templates changed
 """
 from __future__ import annotations
 
-import hashlib
 import types
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import is_dataclass
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, origin_field, shape_of
 from .schema import PartialDate
 
-MISSING = object()
-"""What a path evaluates to when a step fails (a key, attribute or item that is not there)."""
 LEAF_TYPES = (str, int, float, Decimal, bytes, PurePath, PartialDate, type(None))
 """Values recorded and handed out as they are (never wrapped): they are read whole."""
-SHORT_TEXT = 64
-"""A value whose repr is at most this long is its own fingerprint; a longer one is digested."""
-
-
-def fingerprint(value: Any) -> str:
-    """A short text that differs when the value differs: a short text itself, else its repr (marked), or a
-    digest of either. (repr, not hash(): it is the same in every process, and it tells 1 from 1.0 and
-    Decimal('1.0') from Decimal('1').)"""
-    if type(value) is str:
-        if len(value) <= SHORT_TEXT and value[:1] not in ("\0", "\1"):
-            return value
-        text = "\1" + value
-    elif value is MISSING:
-        return "\0missing"
-    elif type(value) is bytes:
-        return "\0" + hashlib.blake2b(value, digest_size=12).hexdigest()
-    else:
-        text = "\1" + repr(value)
-        if len(text) <= SHORT_TEXT:
-            return text
-    return "\0" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-
-
-def shape_of(value: Any) -> Any:
-    """What '#' records: a mapping's keys in order, a sequence's length."""
-    return tuple(value) if isinstance(value, Mapping) else len(value)
 
 
 class Recorder:
-    """The reads of one page: path -> fingerprint of the value found."""
+    """The reads of one page (or of a helper's result shared by many pages), written straight into the
+    paths of the build they belong to: a trie of steps whose entries are [children, index] (the format of
+    depgraph.DepGraph.trie) and, per index, the fingerprint of the value found there.
 
-    __slots__ = ("reads", "groups", "_memo")
+    A path has one value in a build (the Site does not change while pages render), so the first page to
+    read a path fingerprints its value, and every later read of it only notes the index."""
 
-    def __init__(self, memo: dict[int, tuple[Any, str]] | None = None):
-        self.reads: dict[tuple, str] = {}
-        """Every path read, with its value's fingerprint (besides those of groups)."""
-        self.groups: dict[int, dict[tuple, str]] = {}
+    __slots__ = ("trie", "values", "indices", "groups", "_memo")
+
+    def __init__(self, trie: dict | None = None, values: list[str] | None = None,
+                 memo: dict[Any, tuple[Any, str]] | None = None):
+        self.trie: dict = {} if trie is None else trie
+        """The build's paths (shared by every recorder of one rendering)."""
+        self.values: list[str] = [] if values is None else values
+        """Index -> the fingerprint of the value its path has in this build."""
+        self.indices: list[int] = []
+        """The indices of the paths read here (a path read twice may be noted twice)."""
+        self.groups: dict[int, Any] = {}
         """Reads recorded once and shared by many pages (a helper's result reused, see use), by identity:
-        counted as this page's too, without being copied into reads."""
-        # Large values (article bodies, static files) are read by many pages: their fingerprints are
-        # remembered by identity, with the value itself kept so that its id cannot be reused.
+        counted as this page's too (see finish)."""
+        # Large values (article bodies, static files) can be reached by several paths: their fingerprints
+        # are remembered by identity, with the value itself kept so that its id cannot be reused.
         self._memo: dict[Any, tuple[Any, str]] = {} if memo is None else memo
 
     def _remembered(self, key: Any, value: Any, compute: Callable[[Any], str]) -> str:
@@ -85,55 +72,91 @@ class Recorder:
             known = self._memo[key] = (value, compute(value))
         return known[1]
 
-    def note(self, path: tuple, value: Any) -> None:
-        """Record that the page read `value` at `path` (the first read of a path is the one kept)."""
-        reads = self.reads
-        if path in reads:
-            return
-        kind = type(value)
-        if kind is str and len(value) <= SHORT_TEXT:
-            # (fingerprint(value), inlined: most reads are short texts, which are their own fingerprint)
-            reads[path] = value if not value or value[0] > "\1" else fingerprint(value)
-        elif kind in _BY_IDENTITY or (kind is str or kind is bytes):
-            reads[path] = self._remembered(id(value), value, fingerprint)
-        else:
-            reads[path] = fingerprint(value)
+    def note(self, entry: list, value: Any) -> None:
+        """Record that the page read `value` at the path whose trie entry this is."""
+        index = entry[1]
+        if index < 0:
+            values = self.values
+            index = entry[1] = len(values)
+            kind = type(value)
+            if kind is str and len(value) <= SHORT_TEXT:
+                # (fingerprint(value), inlined: most reads are short texts, which are their own fingerprint)
+                values.append(value if not value or value[0] > "\1" else fingerprint(value))
+            elif kind in _BY_IDENTITY or (kind is str or kind is bytes):
+                values.append(self._remembered(id(value), value, fingerprint))
+            else:
+                values.append(fingerprint(value))
+        self.indices.append(index)
 
-    def note_identity(self, path: tuple, value: Any) -> None:
+    def note_identity(self, entry: list, value: Any) -> None:
         """Record which object of its file a page reached (see identity), remembered by the object."""
-        if path not in self.reads:
-            self.reads[path] = self._remembered(("@", id(value)), value, lambda obj: fingerprint(identity(obj)))
+        if entry[1] < 0:
+            entry[1] = len(self.values)
+            self.values.append(self._remembered(("@", id(value)), value, lambda obj: fingerprint(identity(obj))))
+        self.indices.append(entry[1])
 
-    def note_shape(self, path: tuple, value: Any) -> None:
+    def note_shape(self, entry: list, value: Any) -> None:
         """Record that the page read the shape of a container (see _View._shape)."""
-        if isinstance(value, Mapping) and len(value) > 8:
-            # The Site is not changed while pages render: a large mapping's keys (every article's slug) are
-            # fingerprinted once, by identity, however many pages look at them.
-            self.reads[path] = self._remembered(("#", id(value)), value, lambda obj: fingerprint(shape_of(obj)))
-        else:
-            self.reads[path] = fingerprint(shape_of(value))
+        if entry[1] < 0:
+            entry[1] = len(self.values)
+            self.values.append(fingerprint(shape_of(value)))
+        self.indices.append(entry[1])
 
-    def use(self, reads: dict[tuple, str]) -> None:
-        """Count reads recorded elsewhere in the same build as this page's too (e.g. a helper's whose result
-        is reused). They are not copied: the graph adds each such group once and refers to it from every
-        page that used it (DepGraph.add). The group must not change afterwards."""
-        self.groups[id(reads)] = reads
+    def use(self, group: Any) -> None:
+        """Count reads recorded elsewhere in the same rendering (another recorder's finish(), e.g. a helper's
+        whose result is reused) as this page's too."""
+        self.groups[id(group)] = group
+
+    def finish(self) -> array:
+        """The indices of everything read here, its own reads and the groups it used."""
+        indices = array("I", self.indices)
+        for group in self.groups.values():
+            indices.extend(group)
+        return indices
+
+    @property
+    def reads(self) -> dict[tuple, str]:
+        """Every path read here (its own reads), with its value's fingerprint (for tests and inspection)."""
+        mine = set(self.indices)
+        found: dict[tuple, str] = {}
+
+        def walk(node: dict, prefix: tuple) -> None:
+            for step, (children, index) in node.items():
+                if index in mine:
+                    found[prefix + (step,)] = self.values[index]
+                walk(children, prefix + (step,))
+        walk(self.trie, ())
+        return found
 
 
-def track(value: Any, recorder: Recorder, path: tuple = ()) -> Any:
-    """A view of value that records every read into recorder (leaves are recorded and returned as they are)."""
+def entry(node: dict, step: Any) -> list:
+    """The trie entry [children, index] for one step below node, made (with no index) if there is none."""
+    found = node.get(step)
+    if found is None:
+        found = node[step] = [{}, -1]
+    return found
+
+
+def track(value: Any, recorder: Recorder, at: list | None = None) -> Any:
+    """A view of value that records every read into recorder (leaves are recorded and returned as they are).
+    at: the trie entry of the path value was found at (default: the root, the recorder's whole trie)."""
+    if at is None:
+        at = [recorder.trie, -1]
     kind = _KIND_OF.get(type(value))
     if kind is None:
         kind = _KIND_OF[type(value)] = _kind(type(value))
     if kind is _LEAF:
-        recorder.note(path, value)
+        if at[1] >= 0:  # (note(), inlined for a path read before)
+            recorder.indices.append(at[1])
+        else:
+            recorder.note(at, value)
         return value
     if kind is _WHOLE:
-        recorder.note(path + ("=",), value)  # anything else is read whole
+        recorder.note(entry(at[0], "="), value)  # anything else is read whole
         return value
     if kind is ObjView and type(value) in _FILE_BOUND:
-        recorder.note_identity(path + ("@",), value)
-    return kind(value, path, recorder)
+        recorder.note_identity(entry(at[0], "@"), value)
+    return kind(value, at[0], recorder)
 
 
 _LEAF, _WHOLE = object(), object()
@@ -155,38 +178,6 @@ _BY_IDENTITY: set[type] = set()
 """Classes whose objects' fingerprints are remembered by identity (read_whole)."""
 
 
-def _origin_field(cls: type) -> str:
-    """Which field of a class says where its objects come from: 'loc', 'path' (a Path) or '' for none.
-    Worked out once per class."""
-    how = _ORIGIN.get(cls)
-    if how is None:
-        fields = getattr(cls, "__dataclass_fields__", None) or {}
-        how = _ORIGIN[cls] = ("loc" if "loc" in fields
-                              else "path" if "path" in fields and "Path" in str(fields["path"].type) else "")
-    return how
-
-
-_ORIGIN: dict[type, str] = {}
-"""Per class: _origin_field's answer."""
-
-
-def origin(obj: Any) -> PurePath | None:
-    """The content file an object was read from, if it was read from one file alone: the `path` or `loc`
-    of a parsed object (every field of it comes from that file), else None."""
-    how = _origin_field(type(obj))
-    if how == "loc":
-        return obj.loc.path
-    if how == "path":
-        return obj.path
-    return None
-
-
-def identity(obj: Any) -> str:
-    """Which object of its file an object read from one file is: the file, and where in it."""
-    loc = getattr(obj, "loc", None)
-    return f"{origin(obj)}:{loc.line}:{loc.col}" if loc is not None else str(origin(obj))
-
-
 _FILE_BOUND: set[type] = set()
 """Dataclasses whose objects are read from one file (origin): a view of one also records '@', which object
 it is (identity), so that a rebuild can skip what lies below an object of an unchanged file (evaluate)."""
@@ -202,7 +193,7 @@ def _kind(cls: type) -> Any:
     if issubclass(cls, (list, tuple)):
         return SeqView
     if is_dataclass(cls):
-        if _origin_field(cls):
+        if origin_field(cls):
             _FILE_BOUND.add(cls)
         return ObjView
     return _WHOLE
@@ -216,35 +207,43 @@ def unwrap(value: Any) -> Any:
 
 
 class _View:
-    """What every view shares: the wrapped object, its path, the recorder, and whole-value behaviour."""
+    """What every view shares: the wrapped object, the trie node of its path, the recorder, and whole-value
+    behaviour."""
 
-    __slots__ = ("_raw", "_path", "_rec")
+    __slots__ = ("_raw", "_node", "_rec")
 
-    def __init__(self, raw: Any, path: tuple, recorder: Recorder):
-        self._raw, self._path, self._rec = raw, path, recorder
+    def __init__(self, raw: Any, node: dict, recorder: Recorder):
+        self._raw, self._node, self._rec = raw, node, recorder
 
     def _whole(self) -> Any:
-        self._rec.note(self._path + ("=",), self._raw)
+        self._rec.note(entry(self._node, "="), self._raw)
         return self._raw
 
     def _shape(self) -> Any:
-        path = self._path + ("#",)
-        if path not in self._rec.reads:
-            self._rec.note_shape(path, self._raw)
+        at = entry(self._node, "#")
+        if at[1] < 0 and isinstance(self._raw, Mapping) and len(self._raw) > 8:
+            # A large mapping's keys (every article's slug) are fingerprinted once, by identity, however many
+            # renderings look at them.
+            at[1] = len(self._rec.values)
+            self._rec.values.append(self._rec._remembered(("#", id(self._raw)), self._raw,
+                                                          lambda obj: fingerprint(shape_of(obj))))
+        self._rec.note_shape(at, self._raw)
         return self._raw
 
     def _child(self, step: Any, value: Any) -> Any:
-        return track(value, self._rec, self._path + (step,))
+        at = self._node.get(step)  # (entry(), inlined)
+        if at is None:
+            at = self._node[step] = [{}, -1]
+        return track(value, self._rec, at)
 
     def _item(self, key: Any) -> Any:
         """A view of raw[key]; a miss is recorded (the key may come later) and raised."""
         try:
             value = self._raw[key]
         except (LookupError, TypeError):
-            self._rec.note(self._path + (("[", key),), MISSING)
+            self._rec.note(entry(self._node, ("[", key)), MISSING)
             raise
         return self._child(("[", key), value)
-
     def __eq__(self, other: Any) -> bool:
         return self._whole() == unwrap(other)
 
@@ -272,20 +271,25 @@ class ObjView(_View):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # protocol probes (__html__, ...): the object's own, never content
             raise AttributeError(name)
-        path = self._path + (name,)
+        at = self._node.get(name)
+        if at is None:
+            at = self._node[name] = [{}, -1]
         try:
             value = getattr(self._raw, name)
         except AttributeError:
-            self._rec.note(path, MISSING)
+            self._rec.note(at, MISSING)
             raise
         kind = _KIND_OF.get(type(value))
         if kind is _LEAF:  # (track(), inlined: this is the hot path)
-            self._rec.note(path, value)
+            if at[1] >= 0:  # (and note(), for a path some page read before)
+                self._rec.indices.append(at[1])
+            else:
+                self._rec.note(at, value)
             child = value
         elif type(value) is types.MethodType:
             child = _Method(self, name, value)
         else:
-            child = track(value, self._rec, path)
+            child = track(value, self._rec, at)
         self.__dict__[name] = child
         return child
 
@@ -318,7 +322,7 @@ class _Method:
         try:
             result = self._method(*args, **kwargs)
         except Exception:
-            owner._rec.note(owner._path + (step,), MISSING)
+            owner._rec.note(entry(owner._node, step), MISSING)
             raise
         return owner._child(step, result)
 

@@ -338,6 +338,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
         changed = {path for path in inputs.digests.keys() | before.keys()
                    if inputs.digests.get(path) != before.get(path)}
         graph = store.load_graph() if state is not None else None
+        gc.freeze()  # (the graph, too, lives until the build ends: see above)
         updated = {path: parsed.entries[path] for path in parsed.updated}
         everything = {path: entry for path, entry in parsed.entries.items() if str(path) in inputs.digests}
         if graph is None:

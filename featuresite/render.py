@@ -19,7 +19,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .deps import Recorder, track, unwrap
+from .depgraph import DepGraph
+from .deps import Recorder, entry, track, unwrap
 from .hrefs import EXTERNAL_SCHEMES, MEDIA, PageLinks, locate_links, media_url
 from .datafiles import THEME_COLOR
 from .formatting import figure_parts, format_date, format_figure, format_number
@@ -134,7 +135,10 @@ class Renderer:
         self.env = env or make_environment(site.templates_dir)
         self.record = record
         """Whether pages are rendered through a recording view."""
-        self._results: dict[tuple, tuple[Any, dict | None]] = {}  # see _shared
+        self._results: dict[tuple, tuple[Any, Any]] = {}  # see _shared
+        self.graph = DepGraph()
+        """What the pages rendered so far read (empty unless recording): every recorder of this renderer
+        writes its paths into it."""
         self._memo: dict[int, tuple[Any, str]] = {}  # fingerprints of large values (deps.Recorder)
         # The Markdown instances are set up once per language and reused from page to page (setting one
         # up costs as much as converting an article), so they read strings through this, pointed at the
@@ -150,6 +154,10 @@ class Renderer:
         self._page_links: PageLinks | None = None  # the prose links of the page being rendered
         self._prose_setup: dict[Language, dict] = {}  # what setting up each language's instance read
 
+    def _recorder(self) -> Recorder:
+        """A new recorder of reads into this renderer's graph."""
+        return Recorder(self.graph.trie, self.graph.values, self._memo)
+
     # --- helpers exposed to templates -----------------------------------------------------
 
     def _shared(self, key: tuple, compute: Callable[[Site], Any], recorder: Recorder | None) -> Any:
@@ -158,13 +166,13 @@ class Renderer:
         hit = self._results.get(key)
         if hit is None:
             if self.record:
-                reads = Recorder(self._memo)
-                hit = (compute(track(self.site, reads)), reads.reads)
+                reads = self._recorder()
+                hit = (compute(track(self.site, reads)), reads.finish())
             else:
                 hit = (compute(self.site), None)
             self._results[key] = hit
         if recorder is not None:
-            recorder.use(hit[1])
+            recorder.groups[id(hit[1])] = hit[1]  # (recorder.use(hit[1]), inlined: called dozens of times a page)
         return hit[0]
 
     def url_for(self, target: Page | str, lang: str | None = None, slug: str | None = None, *,
@@ -177,7 +185,7 @@ class Renderer:
             hit = self._results.get(named)
             if hit is not None:
                 if recorder is not None:
-                    recorder.use(hit[1])
+                    recorder.groups[id(hit[1])] = hit[1]  # (recorder.use, inlined)
                 return hit[0]
         target = unwrap(target)
         if isinstance(target, Page):
@@ -299,10 +307,10 @@ class Renderer:
         if recorder is not None and raw_language not in self._prose_setup:
             # The converter reads some strings once, when its Markdown instance is set up: record that
             # once, and count it as read by every page that converts in this language.
-            setup = Recorder(self._memo)
-            self._strings.target = track(self.site.strings, setup, ("strings",))
+            setup = self._recorder()
+            self._strings.target = track(self.site.strings, setup, entry(setup.trie, "strings"))
             self.prose.convert("", raw_language)
-            self._prose_setup[raw_language] = setup.reads
+            self._prose_setup[raw_language] = setup.finish()
         if recorder is not None:
             recorder.use(self._prose_setup[raw_language])
         self._strings.target, self._citing, self._linking = site.strings, recorder, lang
@@ -364,8 +372,9 @@ class Renderer:
         return ctx
 
     def render(self, page: Page) -> tuple[bytes, Recorder | None]:
-        """The page's bytes, and (when recording) what it read of the Site."""
-        recorder = Recorder(self._memo) if self.record else None
+        """The page's bytes, and (when recording) what it read of the Site (its recorder's finish() is
+        what to add to self.graph's reads)."""
+        recorder = self._recorder() if self.record else None
         site = track(self.site, recorder) if recorder is not None else self.site
         kind = PAGE_KINDS[page.kind]
         self._page_links = None

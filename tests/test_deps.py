@@ -7,6 +7,7 @@ the live preview equal a full build.
 """
 from __future__ import annotations
 
+import pickle
 import re
 import shutil
 import tempfile
@@ -290,17 +291,22 @@ _READS = st.dictionaries(st.lists(_STEPS, min_size=1, max_size=4).map(tuple), st
 @settings(max_examples=200, deadline=None)
 def test_merged_graphs_are_the_graph_of_all_pages(pages, data):
     """Pages added to two graphs (a parent's and a render worker's) and merged give the graph of all of them
-    added to one: each page read the same paths, with the same values, and no path has two indices."""
+    added to one: each page read the same paths, with the same values, and no path has two indices. So
+    does a worker's graph as it arrives (pickled), kept unmerged, saved and loaded by the next build."""
     values: dict[tuple, str] = {}
     pages = [{path: values.setdefault(path, value) for path, value in reads.items()} for reads in pages]
     whole, mine, theirs = DepGraph(), DepGraph(), DepGraph()
     for number, reads in enumerate(pages):
         whole.add(f"p{number}", reads)
         (theirs if data.draw(st.booleans()) else mine).add(f"p{number}", reads)
+    arrived = DepGraph.loads(mine.dumps())
+    arrived.merge(pickle.loads(pickle.dumps(theirs)))
+    saved = arrived.dumps()
+    assert saved[:1] == b"S"  # the worker's part kept unmerged
     mine.merge(theirs)
 
     def read(graph: DepGraph) -> dict[str, set]:
         path_of = {index: path for path, index in graph.paths.items()}
         assert len(path_of) == len(graph.values)  # every index is one path's
         return {page: {(path_of[i], graph.values[i]) for i in indices} for page, indices in graph.reads.items()}
-    assert read(mine) == read(whole)
+    assert read(mine) == read(whole) == read(DepGraph.loads(saved)) == read(arrived)

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES, PROJECT
 from featuresite.declared import Items, Nested, field_docs, fields_of
-from featuresite.deps import origin
+from featuresite.fingerprints import origin
 from featuresite.errors import Diagnostics
 from featuresite.kinds import DEFINED_BY, KINDS, SHEETS
 from featuresite.kinds import docs as kind_docs
