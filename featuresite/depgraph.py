@@ -279,19 +279,20 @@ class DepGraph:
             return cls(trie, values, reads, links=links)
         if kind != b"M":
             raise ValueError("not a dependency graph")
-        # Many small containers and no cycles: the cyclic collector, run again and again as they are made,
-        # would take three times as long as making them.
+        # Many small containers and no cycles: the cyclic collector, run again and again as they are made
+        # (the links too: the first run after the trie is made would scan all of it), would take several
+        # times as long as making them. (A build freezes the graph it loads: it is never scanned.)
         enabled = gc.isenabled()
         gc.disable()
         try:
             trie, values, reads, links = marshal.loads(data[1:])
+            graph = cls(trie, values, links=_loads_links(links))
+            for page, raw in reads.items():
+                graph._reads[page] = indices = array("I")
+                indices.frombytes(raw)
         finally:
             if enabled:
                 gc.enable()
-        graph = cls(trie, values, links=_loads_links(links))
-        for page, raw in reads.items():
-            graph._reads[page] = indices = array("I")
-            indices.frombytes(raw)
         return graph
 
     def drop(self, pages: Iterable[str]) -> None:
