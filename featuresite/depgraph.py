@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
+from .deps import entry as trie_entry
 from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, origin, shape_of
 from .hrefs import PageLinks, ProseLink
 
@@ -139,7 +140,7 @@ class DepGraph:
     def __reduce__(self) -> tuple:
         # Pickled (from a render worker) as dumps() gives it, marshal being several times quicker, and
         # unpickled with its paths left unmerged (see merge): only the links are read.
-        return DepGraph._shipped, (self.dumps(links=False), self.dumps_links())
+        return DepGraph._shipped, (self.dumps(links=False), marshal.dumps(_dumps_links(self.links)))
 
     @classmethod
     def _shipped(cls, paths: bytes, links: bytes) -> DepGraph:
@@ -149,13 +150,11 @@ class DepGraph:
 
     def _entry(self, path: tuple) -> list:
         """The trie's entry for a path, made (with index -1) if there is none."""
-        node, entry = self.trie, None
+        node, at = self.trie, None
         for step in path:
-            entry = node.get(step)
-            if entry is None:
-                entry = node[step] = [{}, -1]
-            node = entry[0]
-        return entry
+            at = trie_entry(node, step)
+            node = at[0]
+        return at
 
     def add(self, page: str, reads: Mapping[tuple, str]) -> None:
         """Record (or replace) one page's reads, given as paths with their values' fingerprints. (Rendering
@@ -259,10 +258,6 @@ class DepGraph:
         except ValueError:  # a path holds an object marshal cannot write
             return b"P" + pickle.dumps((self._trie, self._values, self._reads, links),
                                        protocol=pickle.HIGHEST_PROTOCOL)
-
-    def dumps_links(self) -> bytes:
-        """The links alone, as bytes (marshal)."""
-        return marshal.dumps(_dumps_links(self.links))
 
     @classmethod
     def loads(cls, data: bytes) -> DepGraph:

@@ -99,7 +99,12 @@ class Recorder:
         """Record that the page read the shape of a container (see _View._shape)."""
         if entry[1] < 0:
             entry[1] = len(self.values)
-            self.values.append(fingerprint(shape_of(value)))
+            if isinstance(value, Mapping) and len(value) > 8:
+                # A large mapping's keys (every article's slug) are fingerprinted once, by identity, however
+                # many renderings look at them.
+                self.values.append(self._remembered(("#", id(value)), value, lambda obj: fingerprint(shape_of(obj))))
+            else:
+                self.values.append(fingerprint(shape_of(value)))
         self.indices.append(entry[1])
 
     def use(self, group: Any) -> None:
@@ -146,10 +151,7 @@ def track(value: Any, recorder: Recorder, at: list | None = None) -> Any:
     if kind is None:
         kind = _KIND_OF[type(value)] = _kind(type(value))
     if kind is _LEAF:
-        if at[1] >= 0:  # (note(), inlined for a path read before)
-            recorder.indices.append(at[1])
-        else:
-            recorder.note(at, value)
+        recorder.note(at, value)
         return value
     if kind is _WHOLE:
         recorder.note(entry(at[0], "="), value)  # anything else is read whole
@@ -220,21 +222,11 @@ class _View:
         return self._raw
 
     def _shape(self) -> Any:
-        at = entry(self._node, "#")
-        if at[1] < 0 and isinstance(self._raw, Mapping) and len(self._raw) > 8:
-            # A large mapping's keys (every article's slug) are fingerprinted once, by identity, however many
-            # renderings look at them.
-            at[1] = len(self._rec.values)
-            self._rec.values.append(self._rec._remembered(("#", id(self._raw)), self._raw,
-                                                          lambda obj: fingerprint(shape_of(obj))))
-        self._rec.note_shape(at, self._raw)
+        self._rec.note_shape(entry(self._node, "#"), self._raw)
         return self._raw
 
     def _child(self, step: Any, value: Any) -> Any:
-        at = self._node.get(step)  # (entry(), inlined)
-        if at is None:
-            at = self._node[step] = [{}, -1]
-        return track(value, self._rec, at)
+        return track(value, self._rec, entry(self._node, step))
 
     def _item(self, key: Any) -> Any:
         """A view of raw[key]; a miss is recorded (the key may come later) and raised."""
@@ -244,6 +236,7 @@ class _View:
             self._rec.note(entry(self._node, ("[", key)), MISSING)
             raise
         return self._child(("[", key), value)
+
     def __eq__(self, other: Any) -> bool:
         return self._whole() == unwrap(other)
 
@@ -271,9 +264,7 @@ class ObjView(_View):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # protocol probes (__html__, ...): the object's own, never content
             raise AttributeError(name)
-        at = self._node.get(name)
-        if at is None:
-            at = self._node[name] = [{}, -1]
+        at = entry(self._node, name)
         try:
             value = getattr(self._raw, name)
         except AttributeError:
@@ -281,10 +272,7 @@ class ObjView(_View):
             raise
         kind = _KIND_OF.get(type(value))
         if kind is _LEAF:  # (track(), inlined: this is the hot path)
-            if at[1] >= 0:  # (and note(), for a path some page read before)
-                self._rec.indices.append(at[1])
-            else:
-                self._rec.note(at, value)
+            self._rec.note(at, value)
             child = value
         elif type(value) is types.MethodType:
             child = _Method(self, name, value)

@@ -172,7 +172,7 @@ class Renderer:
                 hit = (compute(self.site), None)
             self._results[key] = hit
         if recorder is not None:
-            recorder.groups[id(hit[1])] = hit[1]  # (recorder.use(hit[1]), inlined: called dozens of times a page)
+            recorder.use(hit[1])
         return hit[0]
 
     def url_for(self, target: Page | str, lang: str | None = None, slug: str | None = None, *,
@@ -185,7 +185,7 @@ class Renderer:
             hit = self._results.get(named)
             if hit is not None:
                 if recorder is not None:
-                    recorder.groups[id(hit[1])] = hit[1]  # (recorder.use, inlined)
+                    recorder.use(hit[1])
                 return hit[0]
         target = unwrap(target)
         if isinstance(target, Page):
