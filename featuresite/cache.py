@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
 from .errors import Diagnostic, Diagnostics
-from .files import MAX_FILE_BYTES, MAX_FOLDER_BYTES, InputError, files_below, read_input
+from .files import MAX_FILE_BYTES, MAX_FOLDER_BYTES, Found, InputError, files_below, read_input
 
 CACHE_FOLDER = ".featuresite-cache"
 """The cache's folder, beside the output folder."""
@@ -89,8 +89,10 @@ class Fingerprint:
     """The time (ns since the epoch) before any file was looked at."""
 
 
-def fingerprint(folders: tuple[Path, ...], previous: Fingerprint | None = None) -> Fingerprint:
-    """The digest of every file below the folders (files.files_below: the files a build can read).
+def fingerprint(folders: tuple[Path, ...], previous: Fingerprint | None = None,
+                walked: dict[Path, list[Found]] | None = None) -> Fingerprint:
+    """The digest of every file below the folders (files.files_below: the files a build can read); walked,
+    if given, gets what the walk found in each folder (for discover: the inputs are walked once).
 
     A file whose size, times and inode are those recorded by the previous
     fingerprint, with a change time older than that fingerprint (by
@@ -108,6 +110,8 @@ def fingerprint(folders: tuple[Path, ...], previous: Fingerprint | None = None) 
     trusted_before = previous.taken_ns - TRUST_AFTER_NS if previous else 0
     for folder in folders:
         listed = list(files_below(folder))
+        if walked is not None:
+            walked[folder] = listed
         over = sum(found.info.st_size for found in listed if found.problem is None) > MAX_FOLDER_BYTES
         for found in listed:
             path, info = found.path, found.info

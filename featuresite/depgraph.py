@@ -14,16 +14,15 @@ from operator import ne
 import pickle
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import PurePath
 from typing import Any
 
 from .deps import entry as trie_entry
-from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, origin, shape_of
+from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, origin_field, placed, shape_of
 from .hrefs import PageLinks, ProseLink
 
 
 def evaluate(trie: dict, root: Any, before: list[str] | None = None,
-             settled: Callable[[PurePath], bool] | None = None) -> list[str]:
+             settled: Callable[[str], bool] | None = None) -> list[str]:
     """The fingerprint of every path's value in root (indexed as the trie's paths), walking shared prefixes
     once. Below an object that is the one that stood there when `before` was taken (its identity, '@', is
     the same) and whose file (origin) `settled` says has not changed since, the values are before's, and
@@ -57,9 +56,9 @@ def evaluate(trie: dict, root: Any, before: list[str] | None = None,
                 continue
             if settled is not None:
                 at = children.get("@")
-                if at is not None and at[1] >= 0:
-                    where = origin(value)
-                    if where is not None and settled(where) and fingerprint(identity(value)) == found[at[1]]:
+                if at is not None and at[1] >= 0 and origin_field(type(value)):
+                    where, which = placed(value)
+                    if settled(where) and fingerprint(which) == found[at[1]]:
                         continue  # the same object, of a file that did not change: so is all that was read of it
             walk(value, children)
 
@@ -231,7 +230,7 @@ class DepGraph:
         walk(self.trie, ())
         return found
 
-    def stale(self, root: Any, pages: Iterable[str], settled: Callable[[PurePath], bool] | None = None
+    def stale(self, root: Any, pages: Iterable[str], settled: Callable[[str], bool] | None = None
               ) -> set[str]:
         """The pages (of those given) that are not in the graph or read a path whose value in root differs;
         the graph's values become root's. settled: see evaluate."""

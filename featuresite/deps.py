@@ -12,6 +12,9 @@ with the value's fingerprint. A path is a tuple of steps:
     '#'                             the shape of a container: a mapping's keys in order, a sequence's length
     '='                             the whole value (compared, hashed, printed, or handed to code outside the view)
 
+A leaf (text, number, date...) and an object read whole by its type (`read_whole`)
+are recorded at their own path, with no '=' step: nothing is ever read below them.
+
 Reads are written straight into the build's trie of paths (depgraph.DepGraph.trie):
 each view holds its path's node of the trie, so a read costs a lookup there, and
 the value of a path is fingerprinted once per build, by the first page that reads it.
@@ -154,7 +157,9 @@ def track(value: Any, recorder: Recorder, at: list | None = None) -> Any:
         recorder.note(at, value)
         return value
     if kind is _WHOLE:
-        recorder.note(entry(at[0], "="), value)  # anything else is read whole
+        # Read whole (read_whole, or a type no view knows): recorded at its own path, as a leaf is. (Never a
+        # view, so nothing is ever recorded below it: its path needs no '=' step.)
+        recorder.note(at, value)
         return value
     if kind is ObjView and type(value) in _FILE_BOUND:
         recorder.note_identity(entry(at[0], "@"), value)

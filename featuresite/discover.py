@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Diagnostics
-from .files import MAX_TEXT_BYTES, check_total, entries, files_below, report, too_big
+from .files import MAX_TEXT_BYTES, Found, check_total, entries, files_below, report, too_big
 from .kinds import SHEETS
 from .schema import SLUG_RE
 
@@ -37,12 +38,14 @@ class ContentFiles:
     """content/strings.yaml, if present."""
 
 
-def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics) -> ContentFiles:
+def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics,
+             listed: Iterable[Found] | None = None) -> ContentFiles:
     """Walk content/ and classify its files; misnamed files are errors, and so is anything below content/
     that the build must not read (files.files_below: links leading outside, pipes, devices, unreadable
-    folders) or that is over its size limit."""
+    folders) or that is over its size limit. listed: what files_below(content_dir) gave, if the build has
+    walked the folder already (cache.fingerprint)."""
     found = ContentFiles()
-    sizes, problems = _check(content_dir, diags)
+    sizes, problems = _check(content_dir, diags, files_below(content_dir) if listed is None else listed)
     strings = content_dir / "strings.yaml"
     found.strings = strings if _text_file(strings, sizes, diags, "strings.yaml") else None
     _text_file(content_dir / "site.yaml", sizes, diags, "site.yaml")
@@ -93,12 +96,12 @@ def discover(content_dir: Path, languages: tuple[str, ...], diags: Diagnostics) 
     return found
 
 
-def _check(content_dir: Path, diags: Diagnostics) -> tuple[dict[str, int], set[str]]:
+def _check(content_dir: Path, diags: Diagnostics, listed: Iterable[Found]) -> tuple[dict[str, int], set[str]]:
     """Every file below content/ that the build may read, with its size, and the paths of everything it must
     not (each reported here, once), by path as written (str(content_dir / ...)); their total checked."""
     sizes: dict[str, int] = {}
     problems: set[str] = set()
-    for item in files_below(content_dir):
+    for item in listed:
         if report(item, diags):
             problems.add(item.path)
         elif item.info is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from pathlib import PurePath
 from typing import Any
 
 MISSING = object()
@@ -52,18 +51,17 @@ _ORIGIN: dict[type, str] = {}
 """Per class: origin_field's answer."""
 
 
-def origin(obj: Any) -> PurePath | None:
-    """The content file an object was read from, if it was read from one file alone: the `path` or `loc`
-    of a parsed object (every field of it comes from that file), else None."""
-    how = origin_field(type(obj))
-    if how == "loc":
-        return obj.loc.path
-    if how == "path":
-        return obj.path
-    return None
-
-
 def identity(obj: Any) -> str:
     """Which object of its file an object read from one file is: the file, and where in it."""
-    loc = getattr(obj, "loc", None)
-    return f"{origin(obj)}:{loc.line}:{loc.col}" if loc is not None else str(origin(obj))
+    return placed(obj)[1] if origin_field(type(obj)) else "None"
+
+
+def placed(obj: Any) -> tuple[str, str]:
+    """An object read from one content file (its class has an origin_field: every field of it comes from
+    that file): (the file, as written; which object of the file it is, identity)."""
+    if origin_field(type(obj)) == "loc":
+        loc = obj.loc
+        where = str(loc.path)
+        return where, f"{where}:{loc.line}:{loc.col}"
+    where = str(obj.path)
+    return where, where

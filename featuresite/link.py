@@ -113,30 +113,39 @@ def check_collisions(site: Site, diags: Diagnostics) -> None:
     slugs and language codes, so this guards the rule, language codes and the
     copied files.)
     """
-    claims: dict[str, tuple[str, str, Path, int]] = {}  # case-folded output path -> (path, what, file, line)
+    # case-folded output path -> (path, what claims it): a page, or a copied file's source. What a claim is,
+    # in words and with its file and line, is worked out only for a collision (the claims are thousands).
+    claims: dict[str, tuple[str, Page | Path]] = {}
 
-    def claim(rel: str, what: str, path: Path, line: int) -> None:
+    def described(claimant: Page | Path, rel: str) -> tuple[str, Path, int]:
+        return _claimant(site, claimant) if isinstance(claimant, Page) else (f"the file {rel}", claimant, 1)
+
+    def claim(rel: str, claimant: Page | Path) -> None:
         first = claims.get(rel.casefold())
         if first is None:
-            claims[rel.casefold()] = (rel, what, path, line)
-            return
-        diags.error(path, line, 1, f"{what} and {first[1]} ({display_path(first[2])}:{first[3]}) are both "
-                    f"written to {rel}: rename one of them")
+            claims[rel.casefold()] = (rel, claimant)
+        else:
+            what, path, line = described(claimant, rel)
+            other, other_path, other_line = described(first[1], first[0])
+            diags.error(path, line, 1, f"{what} and {other} ({display_path(other_path)}:{other_line}) are both "
+                        f"written to {rel}: rename one of them")
 
     for page in site.pages:
-        claim(page.output_path, *_claimant(site, page))
+        claim(page.output_path, page)
     for rel, (_, source) in sorted(site.copied().items()):
-        claim(rel, f"the file {rel}", source, 1)
+        claim(rel, source)
     # A file where another output needs a folder: `cname/index.html` against `CNAME`.
     reported: set[str] = set()
-    for key, (rel, what, path, line) in sorted(claims.items()):
+    for key, (rel, claimant) in sorted(claims.items()):
         parts = key.split("/")
         for depth in range(1, len(parts)):
             folder = "/".join(parts[:depth])
             if folder in claims and folder not in reported:
                 reported.add(folder)
-                other = claims[folder]
-                diags.error(other[2], other[3], 1, f"{other[1]} is written to {other[0]}, where {what} "
+                other_rel, other_claimant = claims[folder]
+                other, other_path, other_line = described(other_claimant, other_rel)
+                what, path, line = described(claimant, rel)
+                diags.error(other_path, other_line, 1, f"{other} is written to {other_rel}, where {what} "
                             f"({display_path(path)}:{line}) needs a folder of that name: rename one of them")
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from .cache import (BuildCache, BuildState, Fingerprint, ParseCache, cache_dir_for, fingerprint,
                     generator_version)
 from .errors import ContentErrors, Diagnostics, UsageError
-from .files import MAX_TEXT_BYTES, check_folder, look_at, read_folder
+from .files import MAX_TEXT_BYTES, Found, check_folder, look_at, read_folder
 from .hrefs import check_site_links, reader
 from .write import (MARKER, Staging, check_output_dir, output_intact, output_lock, patching_site, recover,
                     replacing_site, write_site)
@@ -73,11 +73,12 @@ PARALLEL_PARSE_FROM = 300
 
 
 def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = None,
-              meanwhile: Callable[[], None] | None = None) -> Site | None:
+              meanwhile: Callable[[], None] | None = None, listed: list[Found] | None = None) -> Site | None:
     """Read, validate and link all content; None when there are errors (in diags).
 
     cache, when given, lets unchanged files skip reading and parsing. meanwhile,
-    if given, runs while parse workers finish, if any are started.
+    if given, runs while parse workers finish, if any are started. listed: the
+    content folder as the build walked it already, if it did (see discover).
     """
     from . import link
     from .config import load_config, load_strings
@@ -100,7 +101,7 @@ def load_site(options: Options, diags: Diagnostics, cache: ParseCache | None = N
     if config is None:
         return None
     languages = tuple(lang.code for lang in config.languages)
-    files = discover(content_dir, languages, diags)
+    files = discover(content_dir, languages, diags, listed)
     strings: dict = {}
     # Defaults first, so that content/strings.yaml overrides the templates' own strings.
     # Each read only when it is a regular file inside its folder: content/strings.yaml as discover found it,
@@ -229,7 +230,7 @@ def stale_pages(graph: DepGraph, site: Site, env: jinja2.Environment, changed: s
         templates[page.output_path] is None or not templates[page.output_path].isdisjoint(changed_templates)))]
 
 
-def _settled(changed: set[str], site: Site) -> Callable[[Path], bool] | None:
+def _settled(changed: set[str], site: Site) -> Callable[[str], bool] | None:
     """Which content files are known to be as they were (what a rebuild need not look below, see
     depgraph.evaluate): those not changed. None (nothing known) when site.yaml changed: the languages it
     declares are part of how every file is read."""
@@ -238,11 +239,10 @@ def _settled(changed: set[str], site: Site) -> Callable[[Path], bool] | None:
         return None
     known: dict[str, bool] = {}  # a file's path as written -> unchanged (many objects share a file)
 
-    def settled(where: Path) -> bool:
-        text = str(where)
-        answer = known.get(text)
+    def settled(where: str) -> bool:
+        answer = known.get(where)
         if answer is None:
-            answer = known[text] = os.path.abspath(text) not in changed
+            answer = known[where] = os.path.abspath(where) not in changed
         return answer
     return settled
 
@@ -296,20 +296,22 @@ def build(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable
     # Without the lock, as it only reads: the state and the output are each replaced in one step, and
     # only a state that matches both the inputs and the output as they are now says "up to date".
     state = store.load_state()
+    walked: dict[Path, list[Found]] = {}
     inputs = fingerprint((options.content_dir, options.templates_dir, options.static_dir),
-                         state.inputs if state else None)
+                         state.inputs if state else None, walked)
     if state is not None and state.inputs.digests == inputs.digests and output_intact(out_dir, state.output):
         diags.items.extend(state.warnings)
         return BuildReport(len(state.output) - 1, 0)  # the site is up to date (- 1: the marker)
     try:
-        return _build_with_cache(options, out_dir, diags, on_wait, store, inputs)
+        return _build_with_cache(options, out_dir, diags, on_wait, store, inputs, walked[options.content_dir])
     finally:
         gc.unfreeze()  # what the build froze (see below) is the collector's again, for a process that goes on
 
 
 def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wait: Callable[[], None] | None,
-                      store: BuildCache, inputs: Fingerprint) -> BuildReport:
-    """The rest of build(), when the site is not up to date."""
+                      store: BuildCache, inputs: Fingerprint, listed: list[Found]) -> BuildReport:
+    """The rest of build(), when the site is not up to date (listed: the content folder as walked for
+    inputs)."""
     parsed = ParseCache(store.load_parsed(), inputs.digests)
     # The cached parse results, then the site, live until the build ends: taken out of the cyclic
     # collector's sight, they are not scanned again and again while the site is linked and its pages
@@ -319,7 +321,7 @@ def _build_with_cache(options: Options, out_dir: Path, diags: Diagnostics, on_wa
     from .render import make_environment
     env = make_environment(options.templates_dir, auto_reload=False, bytecode_dir=store.folder / "templates")
     # Templates compile while parse workers finish, if any (this process would wait idle).
-    site = load_site(options, diags, parsed, meanwhile=lambda: compile_templates(env))
+    site = load_site(options, diags, parsed, meanwhile=lambda: compile_templates(env), listed=listed)
     if options.strict:
         diags.make_strict()
     if site is None or diags.errors:

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES, PROJECT
 from featuresite.declared import Items, Nested, field_docs, fields_of
-from featuresite.fingerprints import origin
+from featuresite.fingerprints import placed
 from featuresite.errors import Diagnostics
 from featuresite.kinds import DEFINED_BY, KINDS, SHEETS
 from featuresite.kinds import docs as kind_docs
@@ -68,15 +68,15 @@ def test_content_objects_are_frozen_with_deterministic_reprs():
 
 
 def test_objects_with_a_place_come_from_one_file():
-    # deps.origin skips what a file that did not change gave: an object with a `loc` (or an article's `path`)
-    # must be read from that one file, and its records only from it.
+    # A rebuild skips what a file that did not change gave (depgraph.evaluate, by fingerprints.placed): an
+    # object with a `loc` (or an article's `path`) must be read from that one file, and its records only from it.
     site = load_site(Options(content_dir=FIXTURES / "bilingual"), Diagnostics())
     for event in site.timeline.events:
-        assert origin(event) == FIXTURES / "bilingual/data/timeline.yaml"
+        assert placed(event)[0] == str(FIXTURES / "bilingual/data/timeline.yaml")
     for source in site.sources.values():
-        assert origin(source) == FIXTURES / "bilingual/data/sources.yaml"
+        assert placed(source)[0] == str(FIXTURES / "bilingual/data/sources.yaml")
     article = site.article_version("harbour-opens", "zh")
-    assert origin(article) == article.path
+    assert placed(article) == (str(article.path), str(article.path))
 
 
 def test_read_whole_types_keep_their_decorator():
