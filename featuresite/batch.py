@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.meta
 
 from .depgraph import DepGraph
 from .errors import Diagnostics, InternalError
@@ -194,6 +193,7 @@ def template_closure(env: jinja2.Environment, name: str, memo: dict[str, frozens
     memo[name] = frozenset({name})  # a template that (wrongly) includes itself ends here
     source = env.loader.get_source(env, name)[0]
     names: set[str] = {name}
+    import jinja2.meta  # (here: only a rebuild after a template changed asks)
     for other in jinja2.meta.find_referenced_templates(env.parse(source)):
         found = None if other is None else template_closure(env, other, memo)
         if found is None:

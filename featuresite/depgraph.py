@@ -70,6 +70,16 @@ _MARKS = frozenset({"#", "=", "@"})
 """The steps of a path that are no attribute (see deps.py)."""
 
 
+def paths_in(trie: dict, prefix: tuple = ()) -> dict[tuple, int]:
+    """Every path of a trie that has an index -> the index (for tests and inspection)."""
+    found: dict[tuple, int] = {}
+    for step, (children, index) in trie.items():
+        if index >= 0:
+            found[prefix + (step,)] = index
+        found.update(paths_in(children, prefix + (step,)))
+    return found
+
+
 def _largest(trie: dict) -> int:
     return max((max(index, _largest(children)) for children, index in trie.values()), default=-1)
 
@@ -220,15 +230,7 @@ class DepGraph:
     @property
     def paths(self) -> dict[tuple, int]:
         """Every path read -> its index (made from the trie, for tests and inspection)."""
-        found: dict[tuple, int] = {}
-
-        def walk(node: dict, prefix: tuple) -> None:
-            for step, (children, index) in node.items():
-                if index >= 0:
-                    found[prefix + (step,)] = index
-                walk(children, prefix + (step,))
-        walk(self.trie, ())
-        return found
+        return paths_in(self.trie)
 
     def stale(self, root: Any, pages: Iterable[str], settled: Callable[[str], bool] | None = None
               ) -> set[str]:

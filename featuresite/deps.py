@@ -16,14 +16,13 @@ A leaf (text, number, date...) and an object read whole by its type (`read_whole
 are recorded at their own path, with no '=' step: nothing is ever read below them.
 
 Reads are written straight into the build's trie of paths (depgraph.DepGraph.trie):
-each view holds its path's node of the trie, so a read costs a lookup there, and
-the value of a path is fingerprinted once per build, by the first page that reads it.
+a view holds its path's node, a read costs a lookup there, and a path's value is
+fingerprinted once per build, by the first page that reads it.
 
-Nothing here knows a content kind or a page kind: whatever a template or a
-helper reads is recorded, so no list of "what pages show" is kept by hand.
-What a build's pages read is kept as a graph (depgraph.py); a rebuild
-evaluates the recorded paths on the new Site and re-renders the pages that
-read a path whose fingerprint differs, plus the pages whose templates changed
+Nothing here knows a content kind or a page kind: whatever a template or a helper
+reads is recorded, so no list of "what pages show" is kept by hand. A rebuild
+evaluates the recorded paths on the new Site (depgraph.py) and re-renders the pages
+that read a path whose fingerprint differs, and those whose templates changed
 (batch.template_closure).
 """
 from __future__ import annotations
@@ -125,16 +124,9 @@ class Recorder:
     @property
     def reads(self) -> dict[tuple, str]:
         """Every path read here (its own reads), with its value's fingerprint (for tests and inspection)."""
+        from .depgraph import paths_in  # (depgraph builds on this module)
         mine = set(self.indices)
-        found: dict[tuple, str] = {}
-
-        def walk(node: dict, prefix: tuple) -> None:
-            for step, (children, index) in node.items():
-                if index in mine:
-                    found[prefix + (step,)] = self.values[index]
-                walk(children, prefix + (step,))
-        walk(self.trie, ())
-        return found
+        return {path: self.values[index] for path, index in paths_in(self.trie).items() if index in mine}
 
 
 def entry(node: dict, step: Any) -> list:
@@ -150,15 +142,8 @@ def track(value: Any, recorder: Recorder, at: list | None = None) -> Any:
     at: the trie entry of the path value was found at (default: the root, the recorder's whole trie)."""
     if at is None:
         at = [recorder.trie, -1]
-    kind = _KIND_OF.get(type(value))
-    if kind is None:
-        kind = _KIND_OF[type(value)] = _kind(type(value))
-    if kind is _LEAF:
-        recorder.note(at, value)
-        return value
-    if kind is _WHOLE:
-        # Read whole (read_whole, or a type no view knows): recorded at its own path, as a leaf is. (Never a
-        # view, so nothing is ever recorded below it: its path needs no '=' step.)
+    kind = _kind_of(type(value))
+    if kind is _LEAF:  # (never a view: nothing is recorded below it, its path needs no '=' step)
         recorder.note(at, value)
         return value
     if kind is ObjView and type(value) in _FILE_BOUND:
@@ -166,10 +151,10 @@ def track(value: Any, recorder: Recorder, at: list | None = None) -> Any:
     return kind(value, at[0], recorder)
 
 
-_LEAF, _WHOLE = object(), object()
+_LEAF = object()
 _KIND_OF: dict[type, Any] = {}
-"""How values of each type are tracked: _LEAF, _WHOLE or a view class (worked out once per type: this is the
-hot path of rendering with a recorder)."""
+"""How values of each type are tracked: _LEAF (a leaf, an object read whole, or a type no view knows: handed
+out as it is and recorded whole) or a view class (worked out once per type: the hot path of recording)."""
 
 
 def read_whole(cls: type) -> type:
@@ -190,10 +175,25 @@ _FILE_BOUND: set[type] = set()
 it is (identity), so that a rebuild can skip what lies below an object of an unchanged file (evaluate)."""
 
 
+def _kind_of(cls: type) -> Any:
+    kind = _KIND_OF.get(cls)
+    if kind is None:
+        kind = _KIND_OF[cls] = _kind(cls)
+    return kind
+
+
+def _plain(items: Iterable[Any]) -> bool:
+    """Whether every item is plain data: a leaf, an object read whole, or a tuple of those. (Handed out as it
+    is, such an item can hide no read: its fingerprint covers all of it.)"""
+    for item in items:
+        if _kind_of(type(item)) is not _LEAF and not (
+                type(item) is tuple and all(_kind_of(type(part)) is _LEAF for part in item)):
+            return False
+    return True
+
+
 def _kind(cls: type) -> Any:
-    if hasattr(cls, "__read_whole__"):
-        return _WHOLE
-    if issubclass(cls, LEAF_TYPES):
+    if hasattr(cls, "__read_whole__") or issubclass(cls, LEAF_TYPES):
         return _LEAF
     if issubclass(cls, Mapping):
         return MapView
@@ -203,7 +203,7 @@ def _kind(cls: type) -> Any:
         if origin_field(cls):
             _FILE_BOUND.add(cls)
         return ObjView
-    return _WHOLE
+    return _LEAF
 
 
 def unwrap(value: Any) -> Any:
@@ -367,11 +367,17 @@ class SeqView(_View):
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
+            if _plain(self._raw):  # (as __iter__: a part of plain data read is recorded as the whole)
+                return self._whole()[index]
             raw = self._shape()
             return [self._child(("[", i), raw[i]) for i in range(*index.indices(len(raw)))]
         return self._item(index)
 
     def __iter__(self) -> Iterator[Any]:
+        if _plain(self._raw):
+            # Plain data (slugs, pages, pairs of ids), every item read in turn: the whole sequence is what
+            # was read, one path instead of one per item (a sitemap goes through every page).
+            return iter(self._whole())
         raw = self._shape()
         return (self._child(("[", i), value) for i, value in enumerate(raw))
 

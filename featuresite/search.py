@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import gzip
 import hashlib
 import json
 import os
@@ -34,7 +33,6 @@ import re
 import subprocess
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,6 +106,7 @@ def index_pages(pages: Mapping[str, bytes], previous: Mapping[str, bytes] | None
         bundle = {rel: data for rel, data in old.items()
                   if rel.startswith(prefixes) or rel in kept or rel in _LIBRARY}
     runs = sorted(again & grouped.keys()) or ([] if bundle else [None])  # None: no page, the library alone
+    from concurrent.futures import ThreadPoolExecutor  # (here: a build that indexes nothing never needs it)
     with ThreadPoolExecutor(max(1, len(runs))) as pool:
         parts = list(pool.map(lambda lang: _bundle({rel: pages[rel] for rel in grouped.get(lang, [])}), runs))
     for lang, part in zip(runs, parts):
@@ -255,6 +254,7 @@ _SIGNATURE = b"pagefind_dcd"
 
 def _unpack(data: bytes) -> bytes:
     """The CBOR in one of Pagefind's index files."""
+    import gzip  # (as ThreadPoolExecutor above)
     data = gzip.decompress(data)
     if not data.startswith(_SIGNATURE):
         raise RuntimeError("a Pagefind index file without its signature")
@@ -263,6 +263,7 @@ def _unpack(data: bytes) -> bytes:
 
 def _pack(data: bytes) -> bytes:
     """An index file as Pagefind writes one (the same bytes whenever the CBOR is the same)."""
+    import gzip
     return gzip.compress(_SIGNATURE + data, compresslevel=9, mtime=0)
 
 

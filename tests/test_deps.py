@@ -68,6 +68,20 @@ def test_a_view_gives_the_same_values_and_records_each_read():
     assert ("items", ("[", "a"), "pair", ("[", "en")) not in reads  # what was not read is not recorded
 
 
+def test_going_through_plain_data_is_one_read_and_through_objects_one_per_item():
+    pairs = Root({}, [("a", "b"), ("c", "d")])
+    recorder = Recorder()
+    assert [pair for pair in track(pairs, recorder).order] == [("a", "b"), ("c", "d")]
+    assert list(recorder.reads) == [("order", "=")]  # not one read per item and part
+    graph = DepGraph()
+    graph.add("page", recorder.reads)
+    assert graph.stale(Root({}, [("a", "b"), ("c", "d")]), ["page"]) == set()
+    assert graph.stale(Root({}, [("a", "b"), ("c", "e")]), ["page"]) == {"page"}  # a part of an item changed
+    recorder = Recorder()
+    assert [item.name for item in track(Root({}, list(_root().items.values())), recorder).order] == ["alpha", "beta"]
+    assert set(recorder.reads) == {("order", "#"), ("order", ("[", 0), "name"), ("order", ("[", 1), "name")}
+
+
 def test_unwrap_records_the_whole_value():
     recorder = Recorder()
     view = track(_root(), recorder)

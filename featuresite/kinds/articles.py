@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from ..declared import DERIVED, Day, Key, MinItems
-from ..errors import Diagnostics
 from ..reader import Reader
 from ..pagekind import PageKind
 from .common import PLACEHOLDER, Kind
@@ -14,7 +13,6 @@ from .sources import SourceId
 
 if TYPE_CHECKING:
     from ..model import Site
-    from ..parse import Parsed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,20 +48,14 @@ class Article:
 
 
 def check(article: Article, reader: Reader) -> Article:
-    """A warning when `updated` is before `date`."""
+    """A warning when `updated` is before `date`, and when the article still holds placeholder text. (Both
+    are about the file alone: found when it is read, they are kept with its parse results.)"""
     if article.updated is not None and article.updated < article.date:
         reader.warning(reader.where(article, "updated"), f"'updated' ({article.updated.iso}) is before 'date' "
                        f"({article.date.iso}): is one of them a typo?")
+    if any(PLACEHOLDER in field for field in (article.title, article.summary, article.byline, article.body)):
+        reader.diags.warning(article.path, 1, 1, f"placeholder text '{PLACEHOLDER}' left in this article")
     return article
-
-
-def warn(site: Site, parsed: Parsed, diags: Diagnostics) -> None:
-    """A warning for each article version that still holds placeholder text."""
-    for versions in site.articles.values():
-        for article in versions.values():
-            fields = (article.title, article.summary, article.byline, article.body)
-            if any(PLACEHOLDER in field for field in fields):
-                diags.warning(article.path, 1, 1, f"placeholder text '{PLACEHOLDER}' left in this article")
 
 
 def roots(site: Site) -> list[Article]:
@@ -81,5 +73,5 @@ PAGES = (PageKind("article", 20, "{lang}/articles/{slug}/", template="article.ht
                   source=lambda site, slug: site.article_version(slug, site.language_codes[0]).path),)
 """An article's page, per language."""
 
-KIND = Kind("articles", Article, sheet=False, check=check, warn=warn, roots=roots,
+KIND = Kind("articles", Article, sheet=False, check=check, roots=roots,
             pages=PAGES)
