@@ -18,7 +18,7 @@ from typing import Any
 
 from .deps import entry as trie_entry
 from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, origin_field, placed, shape_of
-from .hrefs import PageLinks, ProseLink
+from .hrefs import PageLinks
 
 
 def evaluate(trie: dict, root: Any, before: list[str] | None = None,
@@ -149,11 +149,11 @@ class DepGraph:
     def __reduce__(self) -> tuple:
         # Pickled (from a render worker) as dumps() gives it, marshal being several times quicker, and
         # unpickled with its paths left unmerged (see merge): only the links are read.
-        return DepGraph._shipped, (self.dumps(links=False), marshal.dumps(_dumps_links(self.links)))
+        return DepGraph._shipped, (self.dumps(links=False), marshal.dumps(self.links))
 
     @classmethod
     def _shipped(cls, paths: bytes, links: bytes) -> DepGraph:
-        graph = cls(links=_loads_links(marshal.loads(links)))
+        graph = cls(links=marshal.loads(links))
         graph._unmerged.append(paths)
         return graph
 
@@ -255,7 +255,7 @@ class DepGraph:
         try:
             return b"M" + marshal.dumps((self._trie, self._values,
                                          {page: indices.tobytes() for page, indices in self._reads.items()},
-                                         _dumps_links(links)))
+                                         links))
         except ValueError:  # a path holds an object marshal cannot write
             return b"P" + pickle.dumps((self._trie, self._values, self._reads, links),
                                        protocol=pickle.HIGHEST_PROTOCOL)
@@ -282,7 +282,7 @@ class DepGraph:
         gc.disable()
         try:
             trie, values, reads, links = marshal.loads(data[1:])
-            graph = cls(trie, values, links=_loads_links(links))
+            graph = cls(trie, values, links=links)
             for page, raw in reads.items():
                 graph._reads[page] = indices = array("I")
                 indices.frombytes(raw)
@@ -297,10 +297,3 @@ class DepGraph:
             self.reads.pop(page, None)
             self.links.pop(page, None)
 
-
-def _dumps_links(links: dict[str, PageLinks]) -> dict:
-    return {page: (source, tuple(map(tuple, found))) for page, (source, found) in links.items()}
-
-
-def _loads_links(links: dict) -> dict[str, PageLinks]:
-    return {page: (source, tuple(ProseLink(*link) for link in found)) for page, (source, found) in links.items()}

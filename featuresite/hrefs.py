@@ -23,7 +23,7 @@ import posixpath
 import re
 from pathlib import Path
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
 
@@ -40,19 +40,11 @@ MEDIA = "media"
 """The form for a file of content/media/: media:<path>."""
 
 
-class ProseLink(NamedTuple):
-    """One link or image of an article's prose, as written and as published."""
-
-    written: str
-    """The URL as the editor wrote it."""
-    published: str
-    """The URL in the page ('' when it leads nowhere)."""
-    problem: str
-    """Why it leads nowhere, found while converting (a `kind:` form naming nothing), else ''."""
-    line: int
-    """Where it is written in the article file (1-based)."""
-    col: int
-    """Column there (1-based)."""
+ProseLink = tuple[str, str, str, int, int]
+"""One link or image of an article's prose, as written and as published: (the URL as the editor wrote it, the
+URL in the page ('' when it leads nowhere), why it leads nowhere if that was found while converting (a
+`kind:` form naming nothing) else '', the line and the column where it is written in the article file, from
+1). A plain tuple: the dependency graph stores thousands as they are (marshal), and reads them back so."""
 
 
 PageLinks = tuple[str, tuple[ProseLink, ...]]
@@ -101,7 +93,7 @@ def locate_links(found: list[tuple[str, str, str]], body: str, body_line: int) -
             cursor = at + len(written)
             line, col = lines.at(at)
             line += body_line - 1
-        located.append(ProseLink(written, published, problem, line, col))
+        located.append((written, published, problem, line, col))
     return tuple(located)
 
 
@@ -125,25 +117,23 @@ def check_links(links: Mapping[str, PageLinks], page_urls: Mapping[str, str], fi
     known: dict[tuple[str, str, str], tuple[str, str] | None] = {}  # many pages link to the same pages
     for output, (source, found) in links.items():
         here = base_path + page_urls[output]
-        for link in found:
-            if link.problem:
-                problem = ("error", link.problem)
+        for written, published, problem, line, col in found:
+            if problem:
+                found_problem = ("error", problem)
             else:
                 # What a link gives depends on the page only when it is relative (or names this page's ids).
-                key = (link.written, link.published,
-                       "" if link.published.startswith(("/", "http:", "https:")) else here)
+                key = (written, published, "" if published.startswith(("/", "http:", "https:")) else here)
                 if key not in known:
-                    known[key] = _problem(link, here, files, base_path, read, ids)
-                problem = known[key]
-            if problem is not None:
-                severity, message = problem
-                (diags.warning if severity == "warning" else diags.error)(source, link.line, link.col, message)
+                    known[key] = _problem(written, published, here, files, base_path, read, ids)
+                found_problem = known[key]
+            if found_problem is not None:
+                severity, message = found_problem
+                (diags.warning if severity == "warning" else diags.error)(source, line, col, message)
 
 
-def _problem(link: ProseLink, here: str, files: set[str], base_path: str,
+def _problem(written: str, url: str, here: str, files: set[str], base_path: str,
              read: Callable[[str], bytes | None], ids: dict[str, set[str]]) -> tuple[str, str] | None:
-    """What is wrong with one published link, as (severity, message), or None."""
-    written, url = link.written, link.published
+    """What is wrong with one link (as written, as published), as (severity, message), or None."""
     parts = urlsplit(url)
     if parts.scheme or url.startswith("//"):
         if parts.scheme in ("http", "https") and (not parts.netloc or any(c.isspace() for c in url)):

@@ -136,7 +136,7 @@ def test_the_shipped_site_links_only_where_pages_exist(run_cli, tmp_path):
 def test_links_are_located_where_they_are_written():
     body = "One [a](x:1) line.\nTwo [b](x:2) and [c](x:1).\n"
     found = [("x:1", "/1", ""), ("x:2", "/2", ""), ("x:1", "/1", "")]
-    assert [(link.line, link.col) for link in locate_links(found, body, 10)] == [(10, 9), (11, 9), (11, 22)]
+    assert [(line, col) for _, _, _, line, col in locate_links(found, body, 10)] == [(10, 9), (11, 9), (11, 22)]
 
 
 def test_ids_are_read_from_the_html():
