@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .deps import entry as trie_entry
-from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, origin_field, placed, shape_of
+from .fingerprints import MISSING, SHORT_TEXT, fingerprint, identity, placed, shape_of
 from .hrefs import PageLinks
 
 
@@ -56,10 +56,9 @@ def evaluate(trie: dict, root: Any, before: list[str] | None = None,
                 continue
             if settled is not None:
                 at = children.get("@")
-                if at is not None and at[1] >= 0 and origin_field(type(value)):
-                    where, which = placed(value)
-                    if settled(where) and fingerprint(which) == found[at[1]]:
-                        continue  # the same object, of a file that did not change: so is all that was read of it
+                here = placed(value) if at is not None and at[1] >= 0 else None
+                if here is not None and settled(here[0]) and fingerprint(here[1]) == found[at[1]]:
+                    continue  # the same object, of a file that did not change: so is all that was read of it
             walk(value, children)
 
     walk(root, trie)

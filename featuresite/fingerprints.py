@@ -53,15 +53,19 @@ _ORIGIN: dict[type, str] = {}
 
 def identity(obj: Any) -> str:
     """Which object of its file an object read from one file is: the file, and where in it."""
-    return placed(obj)[1] if origin_field(type(obj)) else "None"
+    here = placed(obj)
+    return here[1] if here is not None else "None"
 
 
-def placed(obj: Any) -> tuple[str, str]:
-    """An object read from one content file (its class has an origin_field: every field of it comes from
-    that file): (the file, as written; which object of the file it is, identity)."""
-    if origin_field(type(obj)) == "loc":
+def placed(obj: Any) -> tuple[str, str] | None:
+    """For an object read from one content file (its class has an origin_field: every field of it comes from
+    that file): (the file, as written; which object of the file it is, identity). None for any other."""
+    how = origin_field(type(obj))
+    if how == "loc":
         loc = obj.loc
         where = str(loc.path)
         return where, f"{where}:{loc.line}:{loc.col}"
-    where = str(obj.path)
-    return where, where
+    if how == "path":
+        where = str(obj.path)
+        return where, where
+    return None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from ..declared import DERIVED, Day, Key, MinItems
+from ..errors import Loc
 from ..reader import Reader
 from ..pagekind import PageKind
 from .common import PLACEHOLDER, Kind
@@ -54,7 +55,7 @@ def check(article: Article, reader: Reader) -> Article:
         reader.warning(reader.where(article, "updated"), f"'updated' ({article.updated.iso}) is before 'date' "
                        f"({article.date.iso}): is one of them a typo?")
     if any(PLACEHOLDER in field for field in (article.title, article.summary, article.byline, article.body)):
-        reader.diags.warning(article.path, 1, 1, f"placeholder text '{PLACEHOLDER}' left in this article")
+        reader.warning(Loc(article.path, 1, 1), f"placeholder text '{PLACEHOLDER}' left in this article")
     return article
 
 
